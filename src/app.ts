@@ -1,0 +1,115 @@
+// createApp(deps) → the yoga instance serving /graphql, the REST routes, /health and /ready.
+// It never listens; src/main.ts does.
+import { type ExecutionArgs, Kind, type OperationDefinitionNode } from 'graphql';
+import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { createContext, type GraphQLContext, type Services } from './context.js';
+import type { DatabaseHandle } from './db/connection.js';
+import { Authenticator } from './domain/auth/authenticate.js';
+import { DomainError } from './domain/errors.js';
+import { bcryptHasher, type PasswordHasher } from './domain/users/passwords.js';
+import { UserRepository } from './domain/users/user-repository.js';
+import { UserService } from './domain/users/user-service.js';
+import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
+import type { Logger } from './logger.js';
+import { createRestPlugin } from './rest/rest-plugin.js';
+import { createMaskError, domainToGraphQLError } from './schema/errors.js';
+import { schema } from './schema/index.js';
+
+export interface AppDeps {
+  database: DatabaseHandle;
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  newId?: IdGenerator;
+  hasher?: PasswordHasher;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Does the operation select anything besides introspection? */
+function needsViewer(args: ExecutionArgs): boolean {
+  const operations = args.document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations[0];
+  if (!operation) return false;
+  return (
+    operation.operation !== 'query' ||
+    operation.selectionSet.selections.some(
+      (s) => s.kind !== Kind.FIELD || !['__schema', '__type', '__typename'].includes(s.name.value),
+    )
+  );
+}
+
+/** Spec §2.1: authentication is the first check, before any shape validation. */
+function useAuthenticationFirst(): Plugin<GraphQLContext> {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      if (!needsViewer(args)) return;
+      try {
+        await (args.contextValue as GraphQLContext).viewer();
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        setResultAndStopExecution({ errors: [domainToGraphQLError(error)], data: null });
+      }
+    },
+  };
+}
+
+export function createApp(deps: AppDeps) {
+  const { database, config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const newId = deps.newId ?? defaultNewId;
+  const hasher = deps.hasher ?? bcryptHasher(config.passwordHashCost);
+  const repository = new UserRepository(database.db, newId);
+  const services: Services = {
+    users: new UserService({ repository, hasher, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) }),
+    authenticator: new Authenticator(database.db, clock),
+  };
+  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    batching: false,
+    graphiql: config.nodeEnv !== 'production' && {
+      title: 'user-gateway',
+      headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
+      defaultQuery: `mutation Rename {
+  updateHumanUser(input: { userId: "<user id>", profile: { givenName: "Ada", familyName: "Lovelace" } }) {
+    details { sequence changeDate resourceOwner }
+  }
+}`,
+    },
+    maskedErrors: { maskError: createMaskError(onUnexpected) },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      // yoga reports every GraphQL error here, expected ones included; unexpected errors are
+      // logged at error level by the maskError hook instead.
+      error: (...args) => logger.debug(args.map(String).join(' ')),
+    },
+    context: ({ request }) => createContext(services, request),
+    plugins: [
+      useAuthenticationFirst(),
+      createRestPlugin(onUnexpected),
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: async () => {
+          try {
+            await database.ping();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      }),
+    ],
+  });
+  return { yoga, services, repository };
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,77 @@
+// The human user aggregate as the domain sees it (camelCase; the repository maps rows once).
+import type { ComplexityPolicy, LockoutPolicy } from './passwords.js';
+
+export type UserState = 'initial' | 'active' | 'inactive' | 'locked' | 'deleted';
+export type Gender = 0 | 1 | 2 | 3;
+
+export interface User {
+  id: string;
+  orgId: string;
+  kind: 'human' | 'machine';
+  state: UserState;
+  username: string;
+  profile: {
+    givenName: string;
+    familyName: string;
+    nickName: string;
+    displayName: string;
+    preferredLanguage: string;
+    gender: Gender;
+  };
+  email: { email: string; isVerified: boolean };
+  phone: { phone: string; isVerified: boolean };
+  passwordHash: string | null;
+  passwordChangeRequired: boolean;
+  failedPasswordAttempts: number;
+  sequence: number;
+  changeDate: string;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  scopedUsernames: boolean;
+}
+
+export interface OrgPolicies {
+  complexity: ComplexityPolicy;
+  lockout: LockoutPolicy;
+}
+
+export interface Details {
+  sequence: number;
+  changeDate: string;
+  resourceOwner: string;
+}
+
+export interface PendingCode {
+  codeHash: string;
+  expiresAt: string;
+}
+
+export type EventType =
+  | 'user.created'
+  | 'username.changed'
+  | 'profile.changed'
+  | 'email.changed'
+  | 'email.verified'
+  | 'email.code.added'
+  | 'phone.changed'
+  | 'phone.verified'
+  | 'phone.code.added'
+  | 'password.changed'
+  | 'password.code.added'
+  | 'password.check.failed'
+  | 'user.locked';
+
+/** An event to append. Payloads never carry a password, hash or code. */
+export interface NewEvent {
+  type: EventType;
+  payload: Record<string, unknown>;
+}
+
+/** Lower-cased username, prefixed by the org id when the org scopes usernames. */
+export function usernameKey(username: string, org: Pick<Organization, 'id' | 'scopedUsernames'>): string {
+  const lower = username.toLowerCase();
+  return org.scopedUsernames ? `${org.id}:${lower}` : lower;
+}

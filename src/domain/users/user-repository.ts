@@ -1,0 +1,352 @@
+// Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, OutboxRow, UserRow, UserUpdate } from '../../db/types.js';
+import type { IdGenerator } from '../../ids.js';
+import {
+  type Details,
+  type Gender,
+  type NewEvent,
+  type Organization,
+  type OrgPolicies,
+  type PendingCode,
+  type User,
+  usernameKey,
+} from './model.js';
+import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT } from './passwords.js';
+
+export type CodeKind = 'email' | 'phone' | 'password_reset';
+
+export interface NewOutboxMessage {
+  kind: OutboxRow['kind'];
+  channel: OutboxRow['channel'];
+  recipient: string;
+  language: string;
+  payload: { code: string; url?: string };
+}
+
+/** Everything one update writes, applied atomically by `applyChange`. */
+export interface ChangeSet {
+  user: User;
+  creator: string;
+  events: NewEvent[];
+  columns: UserUpdate;
+  setCodes: { kind: CodeKind; codeHash: string; urlTemplate: string | null; expiresAt: string }[];
+  deleteCodes: CodeKind[];
+  /** A code that must still be pending when the write commits (single use). */
+  consumeCode?: { kind: CodeKind; codeHash: string };
+  outbox: NewOutboxMessage[];
+}
+
+export type ApplyResult = { ok: true; details: Details } | { ok: false; reason: 'conflict' | 'username_taken' };
+
+const bool = (v: number | null | undefined) => v === 1;
+const flag = (v: boolean): 0 | 1 => (v ? 1 : 0);
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    kind: row.kind,
+    state: row.state,
+    username: row.username,
+    profile: {
+      givenName: row.given_name,
+      familyName: row.family_name,
+      nickName: row.nick_name,
+      displayName: row.display_name,
+      preferredLanguage: row.preferred_language,
+      gender: row.gender as Gender,
+    },
+    email: { email: row.email, isVerified: bool(row.email_verified) },
+    phone: { phone: row.phone, isVerified: bool(row.phone_verified) },
+    passwordHash: row.password_hash,
+    passwordChangeRequired: bool(row.password_change_required),
+    failedPasswordAttempts: Number(row.failed_password_attempts),
+    sequence: Number(row.sequence),
+    changeDate: row.change_date,
+  };
+}
+
+/** Maps domain field changes onto columns (the one mapping between camelCase and snake_case). */
+export function userColumns(change: {
+  username?: string;
+  usernameKey?: string;
+  givenName?: string;
+  familyName?: string;
+  nickName?: string;
+  displayName?: string;
+  preferredLanguage?: string;
+  gender?: number;
+  email?: string;
+  emailVerified?: boolean;
+  phone?: string;
+  phoneVerified?: boolean;
+  passwordHash?: string;
+  passwordChangeRequired?: boolean;
+  failedPasswordAttempts?: number;
+  state?: User['state'];
+}): UserUpdate {
+  const c: UserUpdate = {};
+  if (change.username !== undefined) c.username = change.username;
+  if (change.usernameKey !== undefined) c.username_key = change.usernameKey;
+  if (change.givenName !== undefined) c.given_name = change.givenName;
+  if (change.familyName !== undefined) c.family_name = change.familyName;
+  if (change.nickName !== undefined) c.nick_name = change.nickName;
+  if (change.displayName !== undefined) c.display_name = change.displayName;
+  if (change.preferredLanguage !== undefined) c.preferred_language = change.preferredLanguage;
+  if (change.gender !== undefined) c.gender = change.gender;
+  if (change.email !== undefined) c.email = change.email;
+  if (change.emailVerified !== undefined) c.email_verified = flag(change.emailVerified);
+  if (change.phone !== undefined) c.phone = change.phone;
+  if (change.phoneVerified !== undefined) c.phone_verified = flag(change.phoneVerified);
+  if (change.passwordHash !== undefined) c.password_hash = change.passwordHash;
+  if (change.passwordChangeRequired !== undefined) c.password_change_required = flag(change.passwordChangeRequired);
+  if (change.failedPasswordAttempts !== undefined) c.failed_password_attempts = change.failedPasswordAttempts;
+  if (change.state !== undefined) c.state = change.state;
+  return c;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.code === '23505' ||
+    /UNIQUE constraint failed/.test(String(e?.message))
+  );
+}
+
+export class UserRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly newId: IdGenerator,
+  ) {}
+
+  async findUser(id: string): Promise<User | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : undefined;
+  }
+
+  async findOrganization(id: string): Promise<Organization | undefined> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? { id: row.id, name: row.name, scopedUsernames: bool(row.scoped_usernames) } : undefined;
+  }
+
+  /** The organization that holds `domain` as a verified domain, if any. */
+  async verifiedDomainOwner(domain: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('org_domains')
+      .select('org_id')
+      .where('domain', '=', domain.toLowerCase())
+      .where('verified', '=', 1)
+      .executeTakeFirst();
+    return row?.org_id;
+  }
+
+  /** Another live user already holding this uniqueness key? */
+  async usernameTaken(key: string, exceptUserId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('username_key', '=', key)
+      .where('id', '!=', exceptUserId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async policies(orgId: string): Promise<OrgPolicies> {
+    const row = await this.db.selectFrom('org_policies').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+    const pick = (v: number | null | undefined, d: boolean) => (v === null || v === undefined ? d : v === 1);
+    return {
+      complexity: {
+        minLength: row?.min_length ?? DEFAULT_COMPLEXITY.minLength,
+        hasLowercase: pick(row?.has_lowercase, DEFAULT_COMPLEXITY.hasLowercase),
+        hasUppercase: pick(row?.has_uppercase, DEFAULT_COMPLEXITY.hasUppercase),
+        hasNumber: pick(row?.has_number, DEFAULT_COMPLEXITY.hasNumber),
+        hasSymbol: pick(row?.has_symbol, DEFAULT_COMPLEXITY.hasSymbol),
+      },
+      lockout: { maxPasswordAttempts: row?.max_password_attempts ?? DEFAULT_LOCKOUT.maxPasswordAttempts },
+    };
+  }
+
+  async pendingCode(userId: string, kind: CodeKind): Promise<PendingCode | undefined> {
+    const row = await this.db
+      .selectFrom('verification_codes')
+      .select(['code_hash', 'expires_at'])
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+    return row ? { codeHash: row.code_hash, expiresAt: row.expires_at } : undefined;
+  }
+
+  /**
+   * Appends the change set's events and updates the row in one transaction, guarded by the
+   * sequence read before: a concurrent write in between makes this a 'conflict' (nothing written).
+   */
+  async applyChange(change: ChangeSet, now: string): Promise<ApplyResult> {
+    const { user, events } = change;
+    const sequence = user.sequence + events.length;
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('users')
+          .set({ ...change.columns, sequence, change_date: now })
+          .where('id', '=', user.id)
+          .where('sequence', '=', user.sequence)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) return { ok: false, reason: 'conflict' } as const;
+        if (change.consumeCode) {
+          const consumed = await trx
+            .deleteFrom('verification_codes')
+            .where('user_id', '=', user.id)
+            .where('kind', '=', change.consumeCode.kind)
+            .where('code_hash', '=', change.consumeCode.codeHash)
+            .executeTakeFirst();
+          if (Number(consumed.numDeletedRows) !== 1) throw new ConflictSignal();
+        }
+        await this.insertEvents(trx, user, change.creator, events, now);
+        if (change.deleteCodes.length > 0) {
+          await trx
+            .deleteFrom('verification_codes')
+            .where('user_id', '=', user.id)
+            .where('kind', 'in', change.deleteCodes)
+            .execute();
+        }
+        for (const code of change.setCodes) {
+          await trx
+            .insertInto('verification_codes')
+            .values({
+              user_id: user.id,
+              kind: code.kind,
+              code_hash: code.codeHash,
+              url_template: code.urlTemplate,
+              created_at: now,
+              expires_at: code.expiresAt,
+            })
+            .onConflict((oc) =>
+              oc.columns(['user_id', 'kind']).doUpdateSet({
+                code_hash: code.codeHash,
+                url_template: code.urlTemplate,
+                created_at: now,
+                expires_at: code.expiresAt,
+              }),
+            )
+            .execute();
+        }
+        for (const message of change.outbox) {
+          await trx
+            .insertInto('notification_outbox')
+            .values({
+              id: this.newId(),
+              user_id: user.id,
+              org_id: user.orgId,
+              kind: message.kind,
+              channel: message.channel,
+              recipient: message.recipient,
+              language: message.language,
+              payload: JSON.stringify(message.payload),
+              next_attempt_at: now,
+              claimed_by: null,
+              claimed_at: null,
+              last_error: null,
+              created_at: now,
+              sent_at: null,
+            })
+            .execute();
+        }
+        return { ok: true, details: { sequence, changeDate: now, resourceOwner: user.orgId } } as const;
+      });
+    } catch (error) {
+      if (error instanceof ConflictSignal) return { ok: false, reason: 'conflict' };
+      if (isUniqueViolation(error)) {
+        // Either the username key (someone claimed it first) or the event PK (a concurrent write).
+        if (String((error as Error).message).includes('username_key')) return { ok: false, reason: 'username_taken' };
+        return { ok: false, reason: 'conflict' };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Records a failed current-password check in its own transaction (it must survive the failing
+   * request) and locks the user when the lockout maximum is reached. Returns the new count.
+   */
+  async recordFailedPasswordCheck(userId: string, creator: string, maxAttempts: number, now: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('users')
+        .set((eb) => ({
+          failed_password_attempts: eb('failed_password_attempts', '+', 1),
+          sequence: eb('sequence', '+', 1),
+          change_date: now,
+        }))
+        .where('id', '=', userId)
+        .returning(['sequence', 'failed_password_attempts', 'org_id', 'state'])
+        .executeTakeFirstOrThrow();
+      const attempts = Number(row.failed_password_attempts);
+      const sequence = Number(row.sequence);
+      const owner = { id: userId, orgId: row.org_id };
+      await this.insertEvents(
+        trx,
+        { ...owner, sequence: sequence - 1 },
+        creator,
+        [{ type: 'password.check.failed', payload: { failedAttempts: attempts } }],
+        now,
+      );
+      if (maxAttempts > 0 && attempts >= maxAttempts && row.state !== 'locked') {
+        await trx
+          .updateTable('users')
+          .set({ state: 'locked', sequence: sequence + 1 })
+          .where('id', '=', userId)
+          .execute();
+        await this.insertEvents(
+          trx,
+          { ...owner, sequence },
+          creator,
+          [{ type: 'user.locked', payload: { failedAttempts: attempts } }],
+          now,
+        );
+      }
+      return attempts;
+    });
+  }
+
+  private async insertEvents(
+    trx: Transaction<Database>,
+    user: { id: string; orgId: string; sequence: number },
+    creator: string,
+    events: NewEvent[],
+    now: string,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await trx
+      .insertInto('user_events')
+      .values(
+        events.map((event, i) => ({
+          user_id: user.id,
+          sequence: user.sequence + i + 1,
+          type: event.type,
+          payload: JSON.stringify(event.payload),
+          creator,
+          resource_owner: user.orgId,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  /** Used by seeding and tests: the raw event log of a user. */
+  async events(userId: string): Promise<{ sequence: number; type: string; payload: unknown; creator: string }[]> {
+    const rows = await this.db
+      .selectFrom('user_events')
+      .select(['sequence', 'type', 'payload', 'creator'])
+      .where('user_id', '=', userId)
+      .orderBy('sequence')
+      .execute();
+    return rows.map((r) => ({ ...r, sequence: Number(r.sequence), payload: JSON.parse(r.payload) }));
+  }
+}
+
+class ConflictSignal extends Error {}
+
+export { usernameKey };

@@ -1,0 +1,203 @@
+// The REST face (ZITADEL's JSON routes), a pure translation layer: it maps each route onto a
+// GraphQL operation, executes it in-process through yoga's own enveloped pipeline (so error
+// masking, authentication and every other plugin apply), and maps the result back to ZITADEL's
+// JSON. It imports nothing from the domain.
+import { type DocumentNode, type ExecutionResult, type GraphQLError, parse, validate } from 'graphql';
+import type { Plugin, YogaServer } from 'graphql-yoga';
+import { GRPC_CODES, type GrpcCode, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
+import { BodyError, parseJsonBody, passwordResetVariables, updateHumanUserVariables } from './body.js';
+
+const DETAILS = 'details { sequence changeDate resourceOwner }';
+
+const DOCUMENTS = {
+  updateHumanUser: `mutation UpdateHumanUser($input: UpdateHumanUserInput!) {
+    updateHumanUser(input: $input) { ${DETAILS} emailCode phoneCode } }`,
+  passwordReset: `mutation PasswordReset($input: PasswordResetInput!) {
+    passwordReset(input: $input) { ${DETAILS} verificationCode } }`,
+  getUserById: `query GetUserByID($userId: ID!) {
+    userById(userId: $userId) {
+      userId state username resourceOwner ${DETAILS}
+      profile { givenName familyName nickName displayName preferredLanguage gender }
+      email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
+} as const;
+
+type Operation = keyof typeof DOCUMENTS;
+
+interface Route {
+  pattern: RegExp;
+  method: string;
+  operation: Operation;
+  variables(params: string[], body: unknown): Record<string, unknown>;
+  respond(data: Record<string, unknown>): unknown;
+}
+
+const ROUTES: Route[] = [
+  {
+    pattern: /^\/v2\/users\/human\/([^/]+)$/,
+    method: 'PUT',
+    operation: 'updateHumanUser',
+    variables: ([userId], body) => updateHumanUserVariables(userId as string, body),
+    respond: (data) => data.updateHumanUser,
+  },
+  {
+    pattern: /^\/v2\/users\/([^/]+)\/password_reset$/,
+    method: 'POST',
+    operation: 'passwordReset',
+    variables: ([userId], body) => passwordResetVariables(userId as string, body),
+    respond: (data) => data.passwordReset,
+  },
+  {
+    pattern: /^\/v2\/users\/([^/]+)$/,
+    method: 'GET',
+    operation: 'getUserById',
+    variables: ([userId]) => ({ userId }),
+    respond: (data) => toGetUserResponse(data.userById as GraphQLUser),
+  },
+];
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+/** ZITADEL's error body (spec §7). */
+export function errorBody(
+  code: GrpcCode,
+  message: string,
+  id?: string,
+  failedAttempts?: number,
+): Record<string, unknown> {
+  if (!id) return { code, message };
+  const details: Record<string, unknown>[] = [{ '@type': 'type.googleapis.com/zitadel.v1.ErrorDetail', id, message }];
+  if (failedAttempts !== undefined) {
+    details.push({ '@type': 'type.googleapis.com/zitadel.v1.CredentialsCheckError', id, message, failedAttempts });
+  }
+  return { code, message: `${message} (${id})`, details };
+}
+
+export function errorResponse(code: GrpcCode, message: string, id?: string, failedAttempts?: number): Response {
+  return json(httpStatusOf(code), errorBody(code, message, id, failedAttempts));
+}
+
+/** A GraphQL error → ZITADEL's JSON. Errors without a code are GraphQL's own request errors. */
+function fromGraphQLError(error: GraphQLError): Response {
+  const ext = error.extensions ?? {};
+  const code = typeof ext.code === 'string' ? grpcCodeOf(ext.code) : undefined;
+  if (code === undefined) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, error.message);
+  return errorResponse(
+    code,
+    error.message,
+    typeof ext.id === 'string' ? ext.id : undefined,
+    typeof ext.failedAttempts === 'number' ? ext.failedAttempts : undefined,
+  );
+}
+
+function withoutEmpty(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
+}
+
+interface GraphQLUser {
+  userId: string;
+  state: string;
+  username: string;
+  resourceOwner: string;
+  details: Record<string, unknown>;
+  profile: Record<string, unknown>;
+  email: Record<string, unknown>;
+  phone: Record<string, unknown>;
+  passwordChangeRequired: boolean;
+}
+
+/** GetUserByID's shape: {details, user: {userId, state, username, loginNames, preferredLoginName, human}}. */
+function toGetUserResponse(user: GraphQLUser): unknown {
+  return {
+    details: user.details,
+    user: {
+      userId: user.userId,
+      state: user.state,
+      username: user.username,
+      loginNames: [user.username],
+      preferredLoginName: user.username,
+      human: {
+        profile: user.profile,
+        email: user.email,
+        phone: user.phone,
+        passwordChangeRequired: user.passwordChangeRequired,
+      },
+    },
+  };
+}
+
+export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin {
+  // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
+  let yoga: YogaServer<any, any> | undefined;
+  const documents = new Map<Operation, DocumentNode>();
+
+  async function handle(route: Route, params: string[], request: Request, serverContext: object): Promise<Response> {
+    let variables: Record<string, unknown>;
+    try {
+      const body = route.method === 'GET' ? {} : parseJsonBody(await request.text());
+      variables = route.variables(params, body);
+    } catch (error) {
+      if (error instanceof BodyError) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, error.message);
+      throw error;
+    }
+    if (!yoga) throw new Error('REST plugin used before yoga initialised');
+    const document = documents.get(route.operation) as DocumentNode;
+    const enveloped = yoga.getEnveloped({ request, ...serverContext });
+    const contextValue = await enveloped.contextFactory();
+    const result = (await enveloped.execute({
+      schema: enveloped.schema,
+      document,
+      variableValues: variables,
+      contextValue,
+    })) as ExecutionResult;
+    const firstError = result.errors?.[0];
+    if (firstError) return fromGraphQLError(firstError);
+    const data = route.respond(result.data as Record<string, unknown>) as Record<string, unknown>;
+    return json(200, route.operation === 'getUserById' ? data : withoutEmpty(data));
+  }
+
+  return {
+    onYogaInit({ yoga: instance }) {
+      yoga = instance;
+      // Parse and validate each operation once, against the served schema.
+      const schema = instance.getEnveloped().schema;
+      for (const [operation, source] of Object.entries(DOCUMENTS) as [Operation, string][]) {
+        const document = parse(source);
+        const errors = validate(schema, document);
+        if (errors.length > 0)
+          throw new Error(`REST operation ${operation} does not match the schema: ${errors[0]?.message}`);
+        documents.set(operation, document);
+      }
+    },
+    onRequest({ request, url, endResponse, serverContext }) {
+      if (!url.pathname.startsWith('/v2/')) return;
+      for (const route of ROUTES) {
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        if (request.method !== route.method) {
+          endResponse(
+            json(405, { code: GRPC_CODES.UNIMPLEMENTED, message: 'Method Not Allowed' }, { allow: route.method }),
+          );
+          return;
+        }
+        let params: string[];
+        try {
+          params = match.slice(1).map((p) => decodeURIComponent(p));
+        } catch {
+          endResponse(errorResponse(GRPC_CODES.INVALID_ARGUMENT, 'invalid percent-encoding in the path'));
+          return;
+        }
+        return handle(route, params, request, serverContext ?? {})
+          .catch((error: unknown) => {
+            onUnexpected(error);
+            return errorResponse(GRPC_CODES.INTERNAL, 'Errors.Internal');
+          })
+          .then(endResponse);
+      }
+      endResponse(json(404, { code: GRPC_CODES.NOT_FOUND, message: 'Not Found' }));
+    },
+  };
+}

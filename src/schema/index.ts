@@ -1,0 +1,7 @@
+// The schema: imports only, then build.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './user.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+
+let h: Harness;
+let w: World;
+beforeEach(async () => {
+  h = await createHarness();
+  w = await h.seed();
+});
+afterEach(() => h.close());
+
+describe('rename through both faces', () => {
+  it('GraphQL and REST answer the same details shape and append one profile.changed each', async () => {
+    const g = await h.gql(
+      UPDATE,
+      { input: { userId: w.alice.id, profile: { givenName: 'Alicia', familyName: 'Test' } } },
+      w.orgOwner.token,
+    );
+    expect(g.status).toBe(200);
+    expect(g.body.data?.updateHumanUser).toEqual({
+      details: { sequence: '2', changeDate: '2026-11-23T10:00:00.000Z', resourceOwner: w.orgs.acme },
+      emailCode: null,
+      phoneCode: null,
+    });
+    h.clock.advance(1000);
+    const r = await h.rest(
+      'PUT',
+      `/v2/users/human/${w.alice.id}`,
+      { profile: { given_name: 'Ali', family_name: 'T' } },
+      w.orgOwner.token,
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      details: { sequence: '3', changeDate: '2026-11-23T10:00:01.000Z', resourceOwner: w.orgs.acme },
+    });
+    const events = await h.repository.events(w.alice.id);
+    expect(events.map((e) => e.type)).toEqual(['user.created', 'profile.changed', 'profile.changed']);
+    expect(events[2]?.payload).toEqual({ givenName: 'Ali', familyName: 'T' });
+    expect(events[2]?.creator).toBe(w.orgOwner.id);
+  });
+});
