@@ -13,7 +13,7 @@ import { UserService } from './domain/users/user-service.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
 import type { Logger } from './logger.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
-import { createMaskError, domainToGraphQLError } from './schema/errors.js';
+import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
 
 export interface AppDeps {
@@ -95,6 +95,7 @@ export function createApp(deps: AppDeps) {
     context: ({ request }) => createContext(services, request),
     plugins: [
       useAuthenticationFirst(),
+      useRequestErrorCodes(),
       createRestPlugin(onUnexpected),
       useReadinessCheck({
         endpoint: '/ready',
