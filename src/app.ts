@@ -12,6 +12,7 @@ import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
 import type { Logger } from './logger.js';
+import { createMetrics, useObservability } from './observability/observability.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
@@ -62,8 +63,15 @@ export function createApp(deps: AppDeps) {
   const newId = deps.newId ?? defaultNewId;
   const hasher = deps.hasher ?? bcryptHasher(config.passwordHashCost);
   const repository = new UserRepository(database.db, newId);
+  const metrics = createMetrics(database.db, { processMetrics: config.nodeEnv !== 'test' });
   const services: Services = {
-    users: new UserService({ repository, hasher, clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) }),
+    users: new UserService({
+      repository,
+      hasher,
+      clock,
+      observer: metrics.observer,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    }),
     authenticator: new Authenticator(database.db, clock),
   };
   const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
@@ -94,6 +102,7 @@ export function createApp(deps: AppDeps) {
     },
     context: ({ request }) => createContext(services, request),
     plugins: [
+      useObservability(logger, metrics),
       useAuthenticationFirst(),
       useRequestErrorCodes(),
       createRestPlugin(onUnexpected),
@@ -110,7 +119,7 @@ export function createApp(deps: AppDeps) {
       }),
     ],
   });
-  return { yoga, services, repository };
+  return { yoga, services, repository, metrics };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -3,6 +3,7 @@ import type { Authenticator } from './domain/auth/authenticate.js';
 import type { Viewer } from './domain/auth/permissions.js';
 import { Errors } from './domain/errors.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
+import { requestInfo } from './observability/observability.js';
 
 export interface Services {
   users: UserService;
@@ -22,7 +23,10 @@ export function createContext(services: Services, request: Request): GraphQLCont
   return {
     services,
     viewer() {
-      viewer ??= services.authenticator.authenticate(request.headers.get('authorization'));
+      viewer ??= services.authenticator.authenticate(request.headers.get('authorization')).then((v) => {
+        requestInfo(request).userId = v.userId;
+        return v;
+      });
       return viewer;
     },
     budget: {

@@ -70,7 +70,17 @@ export interface UserServiceDeps {
   clock: Clock;
   /** Slows repeated password failures down without holding a transaction. */
   sleep?: (ms: number) => Promise<void>;
+  /** Told about committed updates and failed password checks (metrics). */
+  observer?: UpdateObserver;
 }
+
+export interface UpdateObserver {
+  onUpdate(sections: readonly string[]): void;
+  onPasswordCheckFailed(): void;
+}
+
+/** The section (username, profile, email, phone, password) an event belongs to. */
+const sectionOf = (type: string) => (type === 'username.changed' ? 'username' : (type.split('.')[0] ?? type));
 
 const MAX_WRITE_ATTEMPTS = 5;
 
@@ -85,12 +95,14 @@ export class UserService {
   private readonly hasher: PasswordHasher;
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly observer: UpdateObserver | undefined;
 
   constructor(deps: UserServiceDeps) {
     this.repo = deps.repository;
     this.hasher = deps.hasher;
     this.clock = deps.clock;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.observer = deps.observer;
   }
 
   async updateHumanUser(
@@ -137,7 +149,10 @@ export class UserService {
 
       // §2.8 one atomic write.
       const applied = await this.repo.applyChange(change, this.now());
-      if (applied.ok) return omitUndefined({ details: applied.details, ...result });
+      if (applied.ok) {
+        this.observer?.onUpdate([...new Set(change.events.map((e) => sectionOf(e.type)))]);
+        return omitUndefined({ details: applied.details, ...result });
+      }
       if (applied.reason === 'username_taken') throw Errors.userAlreadyExists();
       if (attempt >= MAX_WRITE_ATTEMPTS) throw Errors.concurrentUpdate();
     }
@@ -339,6 +354,7 @@ export class UserService {
           lockout.maxPasswordAttempts,
           this.now(),
         );
+        this.observer?.onPasswordCheckFailed();
         throw Errors.passwordInvalid({ failedAttempts });
       }
     }

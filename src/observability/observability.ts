@@ -1,0 +1,133 @@
+// Request logs (pino, one line per request with a request id) and Prometheus metrics at /metrics.
+// Logs carry method, route, status, duration and the caller's user id — never bodies or secrets.
+import { randomUUID } from 'node:crypto';
+import type { Plugin } from 'graphql-yoga';
+import type { Kysely } from 'kysely';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/types.js';
+import type { UpdateObserver } from '../domain/users/user-service.js';
+import type { Logger } from '../logger.js';
+
+interface RequestInfo {
+  id: string;
+  start: number;
+  userId?: string;
+}
+
+const infos = new WeakMap<Request, RequestInfo>();
+
+/** Per-request facts other layers may add to (the context records the authenticated caller). */
+export function requestInfo(request: Request): RequestInfo {
+  let info = infos.get(request);
+  if (!info) {
+    info = { id: randomUUID(), start: performance.now() };
+    infos.set(request, info);
+  }
+  return info;
+}
+
+/** Routes with their ids replaced, so logs and metric labels stay bounded. */
+export function routeOf(pathname: string): string {
+  if (pathname === '/graphql' || pathname === '/health' || pathname === '/ready' || pathname === '/metrics') {
+    return pathname;
+  }
+  if (/^\/v2\/users\/human\/[^/]+$/.test(pathname)) return '/v2/users/human/:userId';
+  if (/^\/v2\/users\/[^/]+\/password_reset$/.test(pathname)) return '/v2/users/:userId/password_reset';
+  if (/^\/v2\/users\/[^/]+$/.test(pathname)) return '/v2/users/:userId';
+  if (pathname.startsWith('/zitadel.')) return pathname.split('/').slice(0, 3).join('/');
+  return 'other';
+}
+
+export function createMetrics(db: Kysely<Database>, options: { processMetrics: boolean }) {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'HTTP requests by route, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP request latency by route and outcome (ok = 2xx, client_error = 4xx, server_error = 5xx).',
+    labelNames: ['route', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const updates = new Counter({
+    name: 'gateway_user_updates_total',
+    help: 'Committed user updates by section changed (username, profile, email, phone, password).',
+    labelNames: ['section'] as const,
+    registers: [registry],
+  });
+  const failedChecks = new Counter({
+    name: 'gateway_password_checks_failed_total',
+    help: 'Failed current-password checks.',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'gateway_outbox_backlog',
+    help: 'Notification outbox messages not yet sent, by status (pending, sending).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db
+        .selectFrom('notification_outbox')
+        .select(['status', db.fn.countAll<number>().as('count')])
+        .where('status', 'in', ['pending', 'sending'])
+        .groupBy('status')
+        .execute();
+      for (const row of rows) this.set({ status: row.status }, Number(row.count));
+    },
+  });
+  const observer: UpdateObserver = {
+    onUpdate(sections) {
+      for (const section of sections) updates.inc({ section });
+    },
+    onPasswordCheckFailed() {
+      failedChecks.inc();
+    },
+  };
+  return { registry, requests, duration, observer };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function useObservability(logger: Logger, metrics: Metrics): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      const info = requestInfo(request);
+      const given = request.headers.get('x-request-id');
+      if (given && /^[\w.:-]{1,128}$/.test(given)) info.id = given;
+      if (url.pathname === '/metrics' && request.method === 'GET') {
+        return metrics.registry.metrics().then((text) => {
+          endResponse(new Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
+        });
+      }
+    },
+    onResponse({ request, response }) {
+      const info = requestInfo(request);
+      const seconds = (performance.now() - info.start) / 1000;
+      const route = routeOf(new URL(request.url).pathname);
+      const status = response.status;
+      response.headers.set('x-request-id', info.id);
+      if (route !== '/metrics') {
+        metrics.requests.inc({ route, method: request.method, status: String(status) });
+        const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'ok';
+        metrics.duration.observe({ route, outcome }, seconds);
+      }
+      logger.info(
+        {
+          reqId: info.id,
+          method: request.method,
+          route,
+          status,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          ...(info.userId ? { userId: info.userId } : {}),
+        },
+        'request',
+      );
+    },
+  };
+}
