@@ -1,5 +1,7 @@
 // createApp(deps) → the yoga instance serving /graphql, the REST routes, /health and /ready.
 // It never listens; src/main.ts does.
+
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type ExecutionArgs, Kind, type OperationDefinitionNode } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
@@ -81,6 +83,8 @@ export function createApp(deps: AppDeps) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
+    renderGraphiQL,
     batching: false,
     graphiql: config.nodeEnv !== 'production' && {
       title: 'user-gateway',
