@@ -15,6 +15,7 @@ import { UserService } from './domain/users/user-service.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
 import type { Logger } from './logger.js';
 import { createMetrics, useObservability } from './observability/observability.js';
+import { useOpenApi } from './openapi/openapi.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps) {
     context: ({ request }) => createContext(services, request),
     plugins: [
       useObservability(logger, metrics),
+      useOpenApi(),
       useAuthenticationFirst(),
       useRequestErrorCodes(),
       createRestPlugin(onUnexpected),

@@ -9,6 +9,7 @@ import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
 import { newId } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
+import { openApiMismatch } from './openapi-check.js';
 
 export const PASSWORD = 'Password1!';
 export const START = new Date('2026-11-23T10:00:00.000Z');
@@ -88,7 +89,11 @@ export async function createHarness(env: Record<string, string> = {}) {
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const response = await app.yoga.fetch(`http://gateway${path}`, init);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+    const parsed = text ? JSON.parse(text) : {};
+    // Every REST answer the suite sees must match the OpenAPI document (issue: no drift).
+    const mismatch = openApiMismatch(method, path, response.status, parsed);
+    if (mismatch) throw new Error(`${method} ${path} → ${response.status} does not match /openapi.json: ${mismatch}`);
+    return { status: response.status, headers: response.headers, body: parsed };
   }
 
   /** Seeds a world: two organizations, users in every role, and a token for each. */

@@ -1,0 +1,279 @@
+// OpenAPI 3.1 description of the REST routes, written once and served at GET /openapi.json.
+// Tests validate it with a maintained OpenAPI validator and check every REST response the suite
+// receives against these schemas, so the document cannot drift from what the adapter answers.
+import type { Plugin } from 'graphql-yoga';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const userIdParam = {
+  name: 'userId',
+  in: 'path',
+  required: true,
+  description: 'The user id (1–200 characters).',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+};
+const errors = {
+  '400': json(ref('Error'), 'Invalid request (code 3 INVALID_ARGUMENT or 9 FAILED_PRECONDITION).'),
+  '401': json(ref('Error'), 'Missing, malformed, unknown, revoked or expired bearer token (code 16).'),
+  '403': json(ref('Error'), 'The caller lacks the permission (code 7, AUTH-AWfge).'),
+  '404': json(ref('Error'), 'User not found, or no role reaching its organization (code 5).'),
+  '405': json(ref('Error'), 'Another method on this path.'),
+  default: json(ref('Error'), 'Any other error (409 ALREADY_EXISTS, 429 RESOURCE_EXHAUSTED, 500 INTERNAL, …).'),
+};
+const bearer = [{ bearer: [] }];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'user-gateway REST face',
+    version: '1.0.0',
+    description:
+      "ZITADEL v2 compatible routes served by user-gateway. Bodies follow protojson: lowerCamelCase or the original snake_case names, unknown members ignored, enums by name or number, `{}` for empty messages such as `returnCode`. Errors use ZITADEL's body: `{code, message, details?}`.",
+  },
+  servers: [{ url: '/' }],
+  security: bearer,
+  paths: {
+    '/v2/users/human/{userId}': {
+      put: {
+        operationId: 'UpdateHumanUser',
+        summary: 'Update a human user (username, profile, email, phone, password) in one atomic write.',
+        parameters: [userIdParam],
+        requestBody: { required: false, ...json(ref('UpdateHumanUserRequest'), 'What to change; empty = nothing.') },
+        responses: { '200': json(ref('UpdateHumanUserResponse'), 'Applied (or nothing to change).'), ...errors },
+      },
+    },
+    '/v2/users/{userId}/password_reset': {
+      post: {
+        operationId: 'PasswordReset',
+        summary: 'Create a password-reset code (valid 1 hour), replacing any earlier one.',
+        parameters: [userIdParam],
+        requestBody: { required: false, ...json(ref('PasswordResetRequest'), 'How to deliver the code.') },
+        responses: { '200': json(ref('PasswordResetResponse'), 'Code created.'), ...errors },
+      },
+    },
+    '/v2/users/{userId}': {
+      get: {
+        operationId: 'GetUserByID',
+        summary: 'Read a human user.',
+        parameters: [userIdParam],
+        responses: { '200': json(ref('GetUserByIDResponse'), 'The user.'), ...errors },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'An access token from `cli token add`.' },
+    },
+    schemas: {
+      Details: {
+        type: 'object',
+        required: ['sequence', 'changeDate', 'resourceOwner'],
+        additionalProperties: false,
+        properties: {
+          sequence: {
+            type: 'string',
+            pattern: '^[0-9]+$',
+            description: "The user's event sequence (uint64 as string).",
+          },
+          changeDate: { type: 'string', format: 'date-time', description: 'Time of the last event, RFC 3339 UTC.' },
+          resourceOwner: { type: 'string', description: "The user's organization id." },
+        },
+      },
+      Error: {
+        type: 'object',
+        required: ['code', 'message'],
+        additionalProperties: false,
+        properties: {
+          code: { type: 'integer', minimum: 1, maximum: 16, description: 'gRPC status code.' },
+          message: { type: 'string', description: 'Message, with the error id in parentheses when there is one.' },
+          details: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['@type', 'id', 'message'],
+              properties: {
+                '@type': {
+                  type: 'string',
+                  enum: [
+                    'type.googleapis.com/zitadel.v1.ErrorDetail',
+                    'type.googleapis.com/zitadel.v1.CredentialsCheckError',
+                  ],
+                },
+                id: { type: 'string' },
+                message: { type: 'string' },
+                failedAttempts: { type: 'integer', minimum: 0 },
+              },
+            },
+          },
+        },
+      },
+      UpdateHumanUserRequest: {
+        type: 'object',
+        description: 'Every member optional; `userId` in the body is ignored (the path wins).',
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 200 },
+          profile: {
+            type: 'object',
+            properties: {
+              givenName: { type: 'string', minLength: 1, maxLength: 200 },
+              familyName: { type: 'string', minLength: 1, maxLength: 200 },
+              nickName: { type: 'string', maxLength: 200 },
+              displayName: { type: 'string', maxLength: 200 },
+              preferredLanguage: { type: 'string', maxLength: 10 },
+              gender: {
+                oneOf: [
+                  { type: 'string', enum: ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] },
+                  { type: 'integer', minimum: 0, maximum: 3 },
+                ],
+              },
+            },
+          },
+          email: {
+            type: 'object',
+            description: 'At most one of sendCode, returnCode, isVerified.',
+            properties: {
+              email: { type: 'string', minLength: 1, maxLength: 200 },
+              sendCode: {
+                type: 'object',
+                properties: { urlTemplate: { type: 'string', minLength: 1, maxLength: 200 } },
+              },
+              returnCode: { type: 'object' },
+              isVerified: { type: 'boolean' },
+            },
+          },
+          phone: {
+            type: 'object',
+            description: 'At most one of sendCode, returnCode, isVerified (which must be true).',
+            properties: {
+              phone: { type: 'string', maxLength: 200 },
+              sendCode: { type: 'object' },
+              returnCode: { type: 'object' },
+              isVerified: { type: 'boolean', const: true },
+            },
+          },
+          password: {
+            type: 'object',
+            description:
+              'At most one of password and hashedPassword; at most one of currentPassword and verificationCode.',
+            properties: {
+              password: {
+                type: 'object',
+                properties: {
+                  password: { type: 'string', minLength: 1, maxLength: 200 },
+                  changeRequired: { type: 'boolean' },
+                },
+              },
+              hashedPassword: {
+                type: 'object',
+                properties: {
+                  hash: { type: 'string', minLength: 1, maxLength: 200 },
+                  changeRequired: { type: 'boolean' },
+                },
+              },
+              currentPassword: { type: 'string', minLength: 1, maxLength: 200 },
+              verificationCode: { type: 'string', minLength: 1, maxLength: 20 },
+            },
+          },
+        },
+      },
+      UpdateHumanUserResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: {
+          details: ref('Details'),
+          emailCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' },
+          phoneCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' },
+        },
+      },
+      PasswordResetRequest: {
+        type: 'object',
+        description: 'At most one of sendLink (the default) and returnCode.',
+        properties: {
+          sendLink: { type: 'object', properties: { urlTemplate: { type: 'string', minLength: 1, maxLength: 200 } } },
+          returnCode: { type: 'object' },
+        },
+      },
+      PasswordResetResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: { details: ref('Details'), verificationCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' } },
+      },
+      GetUserByIDResponse: {
+        type: 'object',
+        required: ['details', 'user'],
+        additionalProperties: false,
+        properties: {
+          details: ref('Details'),
+          user: {
+            type: 'object',
+            required: ['userId', 'state', 'username', 'loginNames', 'preferredLoginName', 'human'],
+            additionalProperties: false,
+            properties: {
+              userId: { type: 'string' },
+              state: {
+                type: 'string',
+                enum: ['USER_STATE_ACTIVE', 'USER_STATE_INACTIVE', 'USER_STATE_LOCKED', 'USER_STATE_INITIAL'],
+              },
+              username: { type: 'string' },
+              loginNames: { type: 'array', items: { type: 'string' } },
+              preferredLoginName: { type: 'string' },
+              human: {
+                type: 'object',
+                required: ['profile', 'email', 'phone', 'passwordChangeRequired'],
+                additionalProperties: false,
+                properties: {
+                  profile: {
+                    type: 'object',
+                    required: ['givenName', 'familyName', 'nickName', 'displayName', 'preferredLanguage', 'gender'],
+                    additionalProperties: false,
+                    properties: {
+                      givenName: { type: 'string' },
+                      familyName: { type: 'string' },
+                      nickName: { type: 'string' },
+                      displayName: { type: 'string' },
+                      preferredLanguage: { type: 'string' },
+                      gender: {
+                        type: 'string',
+                        enum: ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'],
+                      },
+                    },
+                  },
+                  email: {
+                    type: 'object',
+                    required: ['email', 'isVerified'],
+                    additionalProperties: false,
+                    properties: { email: { type: 'string' }, isVerified: { type: 'boolean' } },
+                  },
+                  phone: {
+                    type: 'object',
+                    required: ['phone', 'isVerified'],
+                    additionalProperties: false,
+                    properties: { phone: { type: 'string' }, isVerified: { type: 'boolean' } },
+                  },
+                  passwordChangeRequired: { type: 'boolean' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Serves the document at GET /openapi.json (no authentication: it describes, it reveals nothing). */
+export function useOpenApi(): Plugin {
+  const body = JSON.stringify(openApiDocument);
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname === '/openapi.json' && request.method === 'GET') {
+        endResponse(new Response(body, { headers: { 'content-type': 'application/json' } }));
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../src/openapi/openapi.js';
+import { createHarness, type Harness, type World } from '../support/harness.js';
+import { openApiMismatch } from '../support/openapi-check.js';
+
+let h: Harness;
+let w: World;
+beforeEach(async () => {
+  h = await createHarness();
+  w = await h.seed();
+});
+afterEach(() => h.close());
+
+describe('GET /openapi.json', () => {
+  it('serves a valid OpenAPI 3.1 document describing the three REST routes', async () => {
+    const response = await h.app.yoga.fetch('http://gateway/openapi.json');
+    expect(response.status).toBe(200);
+    const served = await response.json();
+    expect(served).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    const result = await new Validator().validate(served);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(served.paths).sort()).toEqual([
+      '/v2/users/human/{userId}',
+      '/v2/users/{userId}',
+      '/v2/users/{userId}/password_reset',
+    ]);
+  });
+});
+
+describe('the response check used by the harness', () => {
+  it('accepts real answers and rejects ones that break the document', async () => {
+    const ok = await h.rest(
+      'PUT',
+      `/v2/users/human/${w.alice.id}`,
+      { email: { email: 'a@b.ch', returnCode: {} } },
+      w.orgOwner.token,
+    );
+    expect(ok.status).toBe(200);
+    expect(openApiMismatch('PUT', `/v2/users/human/${w.alice.id}`, 200, ok.body)).toBeNull();
+    expect(openApiMismatch('PUT', '/v2/users/human/1', 200, { ...ok.body, emailCode: null })).toMatch(/emailCode/);
+    expect(openApiMismatch('PUT', '/v2/users/human/1', 404, { code: '5', message: 'x' })).toMatch(/code/);
+    expect(openApiMismatch('GET', '/v2/users/1', 200, { details: ok.body.details })).toMatch(/user/);
+  });
+});
