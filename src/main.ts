@@ -46,7 +46,10 @@ async function main(): Promise<void> {
       logger.info('stopped');
       process.exit(0);
     });
+    // Keep-alive connections become idle once their in-flight response is written: close them
+    // as that happens rather than waiting for the force timeout.
     server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 50).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
