@@ -16,7 +16,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, {
+    pretty: config.nodeEnv === 'development' && process.stdout.isTTY === true,
+  });
   const { database, applied } = await openMigratedDatabase(config);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const { yoga } = createApp({ database, config, logger });
