@@ -1,6 +1,7 @@
 // The command line: `npm run -s cli -- <command>` on the database named by DATABASE_URL.
 // Every command prints exactly one JSON object on stdout; bad arguments exit 2 with a message
 // on stderr. Secrets are printed only where the command creates them (`token add`).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { AdminError, AdminService } from './domain/admin/admin-service.js';
@@ -11,7 +12,12 @@ import { openMigratedDatabase } from './runtime.js';
 
 export class UsageError extends Error {}
 
-const USAGE = `usage: npm run -s cli -- <command> [options]
+/** `--help`: the text goes to stdout and the exit code is 0. */
+export class HelpRequested extends Error {}
+
+const USAGE = `usage: npm run -s cli -- <command> [options] [--pretty]
+       npm run -s cli -- <command> --help
+       npm run -s cli -- --version
 
 commands:
   migrate
@@ -67,9 +73,47 @@ export function parseDuration(text: string): number {
 
 const STATES = ['initial', 'active', 'inactive', 'locked'] as const;
 
+/** The usage lines of one command (its entry in USAGE, continuation lines included). */
+export function helpFor(command: string): string {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `) || line === `  ${command}`);
+  if (start < 0) return USAGE;
+  const entry = [lines[start] as string];
+  for (const line of lines.slice(start + 1)) {
+    if (!/^ {4,}/.test(line)) break;
+    entry.push(line);
+  }
+  return `usage: npm run -s cli -- ${entry.map((l) => l.trim()).join(' ')}\n\nPrints one JSON object on stdout (--pretty: readable text).`;
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** `--pretty`: nested objects as indented `key: value` lines. */
+export function pretty(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return `${indent}(none)`;
+    return value.map((item) => `${indent}-\n${pretty(item, `${indent}  `)}`).join('\n');
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) =>
+        v !== null && typeof v === 'object'
+          ? `${indent}${k}:\n${pretty(v, `${indent}  `)}`
+          : `${indent}${k}: ${String(v)}`,
+      )
+      .join('\n');
+  }
+  return `${indent}${String(value)}`;
+}
+
 export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<unknown> {
   const [group, action, ...rest] = argv;
-  if (!group || group === '--help' || group === 'help') throw new UsageError(USAGE);
+  if (group === '--version' || group === 'version') return { version: version() };
+  if (!group || group === '--help' || group === 'help') throw new HelpRequested(USAGE);
   const command = group === 'migrate' ? 'migrate' : `${group} ${action ?? ''}`.trim();
   const args = group === 'migrate' ? argv.slice(1) : rest;
   const known = [
@@ -86,6 +130,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     'outbox list',
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command: ${command}\n\n${USAGE}`);
+  if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(helpFor(command));
 
   const config = loadConfig(env);
   const { database, applied } = await openMigratedDatabase(config);
@@ -245,11 +290,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runCli(process.argv.slice(2))
+  const argv = process.argv.slice(2);
+  const readable = argv.includes('--pretty');
+  runCli(argv.filter((a) => a !== '--pretty'))
     .then((result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdout.write(`${readable ? pretty(result) : JSON.stringify(result)}\n`);
     })
     .catch((error: unknown) => {
+      if (error instanceof HelpRequested) {
+        process.stdout.write(`${error.message}\n`);
+        return;
+      }
       if (error instanceof UsageError || error instanceof ConfigError || error instanceof AdminError) {
         process.stderr.write(`${error.message}\n`);
         process.exit(2);
