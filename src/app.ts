@@ -2,7 +2,7 @@
 // It never listens; src/main.ts does.
 
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type ExecutionArgs, Kind, type OperationDefinitionNode } from 'graphql';
+import { type ExecutionArgs, Kind, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { createYoga, type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { createContext, type GraphQLContext, type Services } from './context.js';
@@ -30,18 +30,21 @@ export interface AppDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Does the operation select anything besides introspection? */
+/** Every operation needs a caller, except introspection (so GraphiQL can load the schema). */
 function needsViewer(args: ExecutionArgs): boolean {
   const operations = args.document.definitions.filter(
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
   );
   const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations[0];
   if (!operation) return false;
+  const introspection = (s: SelectionNode) =>
+    s.kind === Kind.FIELD &&
+    (s.name.value === '__schema' || s.name.value === '__type' || s.name.value === '__typename');
+  const selections = operation.selectionSet.selections;
   return (
     operation.operation !== 'query' ||
-    operation.selectionSet.selections.some(
-      (s) => s.kind !== Kind.FIELD || !['__schema', '__type', '__typename'].includes(s.name.value),
-    )
+    !selections.every(introspection) ||
+    !selections.some((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
   );
 }
 

@@ -10,6 +10,9 @@ import { BodyError, parseJsonBody, passwordResetVariables, updateHumanUserVariab
 const DETAILS = 'details { sequence changeDate resourceOwner }';
 
 const DOCUMENTS = {
+  // Run instead of the route's operation when the body cannot be translated, so that
+  // authentication still comes first (spec §2: 401 before 400).
+  authenticate: 'query Authenticate { __typename }',
   updateHumanUser: `mutation UpdateHumanUser($input: UpdateHumanUserInput!) {
     updateHumanUser(input: $input) { ${DETAILS} emailCode phoneCode } }`,
   passwordReset: `mutation PasswordReset($input: PasswordResetInput!) {
@@ -135,16 +138,17 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin
   const documents = new Map<Operation, DocumentNode>();
 
   async function handle(route: Route, params: string[], request: Request, serverContext: object): Promise<Response> {
-    let variables: Record<string, unknown>;
+    let variables: Record<string, unknown> = {};
+    let bodyError: BodyError | undefined;
     try {
       const body = route.method === 'GET' ? {} : parseJsonBody(await request.text());
       variables = route.variables(params, body);
     } catch (error) {
-      if (error instanceof BodyError) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, error.message);
-      throw error;
+      if (!(error instanceof BodyError)) throw error;
+      bodyError = error;
     }
     if (!yoga) throw new Error('REST plugin used before yoga initialised');
-    const document = documents.get(route.operation) as DocumentNode;
+    const document = documents.get(bodyError ? 'authenticate' : route.operation) as DocumentNode;
     const enveloped = yoga.getEnveloped({ request, ...serverContext });
     const contextValue = await enveloped.contextFactory();
     const result = (await enveloped.execute({
@@ -155,6 +159,7 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin
     })) as ExecutionResult;
     const firstError = result.errors?.[0];
     if (firstError) return fromGraphQLError(firstError);
+    if (bodyError) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, bodyError.message);
     const data = route.respond(result.data as Record<string, unknown>) as Record<string, unknown>;
     return json(200, route.operation === 'getUserById' ? data : withoutEmpty(data));
   }

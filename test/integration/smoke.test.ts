@@ -39,3 +39,23 @@ describe('rename through both faces', () => {
     expect(events[2]?.creator).toBe(w.orgOwner.id);
   });
 });
+
+describe('order of checks on the REST face', () => {
+  it('authenticates before rejecting a body that is not JSON (401, then 400 with a token)', async () => {
+    const anonymous = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, '{not json');
+    expect(anonymous).toMatchObject({ status: 401, body: { code: 16, message: 'auth header missing' } });
+    const authenticated = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, '{not json', w.orgOwner.token);
+    expect(authenticated.status).toBe(400);
+    expect(authenticated.body.code).toBe(3);
+    expect(String(authenticated.body.message)).toMatch(/^invalid JSON body/);
+  });
+
+  it('keeps introspection open but needs a token for any other query, even { __typename }', async () => {
+    expect((await h.gql('{ __schema { queryType { name } } }', {}, null)).body.data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
+    const typename = await h.gql('{ __typename }', {}, null);
+    expect(typename.status).toBe(401);
+    expect(typename.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+});
