@@ -67,7 +67,7 @@ describe.skipIf(!available)('GraphiQL in Chromium', () => {
 
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
-    const shown = async () => (await response.innerText()).replace(/\s+/g, ' ');
+    const shown = async () => ((await response.textContent()) ?? '').replace(/\s+/g, ' ');
     await expect.poll(shown, { timeout: 20_000 }).toContain('"sequence": "2"');
     const text = await shown();
     expect(text).toContain(`"resourceOwner": "${w.orgs.acme}"`);

@@ -195,7 +195,7 @@ export class UserService {
   /** Query side: the user when the viewer may read it (self, or user.read on its org). */
   async getVisibleUser(viewer: Viewer, userId: string): Promise<User | null> {
     const user = await this.repo.findUser(userId);
-    if (!user || user.kind !== 'human' || user.state === 'deleted') return null;
+    if (!isLiveHuman(user)) return null;
     if (user.id === viewer.userId || accessTo(viewer, user.orgId).permissions.has('user.read')) return user;
     return null;
   }
@@ -391,7 +391,7 @@ export class UserService {
 
   private async findHuman(userId: string, notFound: () => DomainError): Promise<User> {
     const user = await this.repo.findUser(userId);
-    if (!user || user.kind !== 'human' || user.state === 'deleted') throw notFound();
+    if (!isLiveHuman(user)) throw notFound();
     return user;
   }
 
@@ -439,6 +439,11 @@ export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
       cmd.password.currentPassword === undefined &&
       cmd.password.verificationCode === undefined)
   );
+}
+
+/** Machine users and deleted users are "not found" for every operation here. */
+function isLiveHuman(user: User | undefined): user is User {
+  return user?.kind === 'human' && user.state !== 'deleted';
 }
 
 function detailsOf(user: User): Details {
