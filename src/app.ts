@@ -12,6 +12,8 @@ import { DomainError } from './domain/errors.js';
 import { bcryptHasher, type PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
+import { useCredentialCheckRateLimit } from './http/rate-limit.js';
+import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
 import type { Logger } from './logger.js';
 import { createMetrics, useObservability } from './observability/observability.js';
@@ -90,7 +92,9 @@ export function createApp(deps: AppDeps) {
     // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
     renderGraphiQL,
     batching: false,
-    graphiql: config.nodeEnv !== 'production' && {
+    maxRequestBodySize: config.maxRequestBodyBytes,
+    cors: corsOptions(config.corsOrigins),
+    graphiql: config.graphiql && {
       title: 'user-gateway',
       headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
       defaultQuery: `mutation Rename {
@@ -114,7 +118,14 @@ export function createApp(deps: AppDeps) {
       useOpenApi(),
       useAuthenticationFirst(),
       useRequestErrorCodes(),
-      createRestPlugin(onUnexpected),
+      createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
+      useSecurityHeaders(),
+      ...graphqlPosturePlugins({ introspection: config.introspection }),
+      useCredentialCheckRateLimit({
+        perUser: config.credentialChecksPerUserPerMinute,
+        perIp: config.credentialChecksPerIpPerMinute,
+        now: () => clock.now().getTime(),
+      }),
       useReadinessCheck({
         endpoint: '/ready',
         check: async () => {

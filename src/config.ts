@@ -11,6 +11,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
+  CORS_ORIGINS: z.string().default(''),
+  CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
 });
 
 export interface Config {
@@ -21,6 +27,16 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Larger request bodies get 413 on both faces. */
+  readonly maxRequestBodyBytes: number;
+  /** GraphiQL and introspection: on unless NODE_ENV=production, where GRAPHIQL/INTROSPECTION=true re-enable them. */
+  readonly graphiql: boolean;
+  readonly introspection: boolean;
+  /** Origins allowed by CORS; empty (the default) means no cross-origin access. */
+  readonly corsOrigins: readonly string[];
+  /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
+  readonly credentialChecksPerUserPerMinute: number;
+  readonly credentialChecksPerIpPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +62,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.LOG_LEVEL,
     nodeEnv: v.NODE_ENV,
     sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
+    maxRequestBodyBytes: v.MAX_REQUEST_BODY_BYTES,
+    graphiql: v.GRAPHIQL ? v.GRAPHIQL === 'true' : v.NODE_ENV !== 'production',
+    introspection: v.INTROSPECTION ? v.INTROSPECTION === 'true' : v.NODE_ENV !== 'production',
+    corsOrigins: Object.freeze(
+      v.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== ''),
+    ),
+    credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
+    credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
   });
 }

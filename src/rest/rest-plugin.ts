@@ -30,7 +30,7 @@ interface Route {
   pattern: RegExp;
   method: string;
   operation: Operation;
-  variables(params: string[], body: unknown): Record<string, unknown>;
+  variables(params: string[], body: unknown, request: Request): Record<string, unknown>;
   respond(data: Record<string, unknown>): unknown;
 }
 
@@ -39,7 +39,8 @@ const ROUTES: Route[] = [
     pattern: /^\/v2\/users\/human\/([^/]+)$/,
     method: 'PUT',
     operation: 'updateHumanUser',
-    variables: ([userId], body) => updateHumanUserVariables(userId as string, body),
+    variables: ([userId], body, request) =>
+      withExpectedSequence(updateHumanUserVariables(userId as string, body), request.headers.get('if-match')),
     respond: (data) => data.updateHumanUser,
   },
   {
@@ -59,6 +60,43 @@ const ROUTES: Route[] = [
 ];
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const SEQUENCE_MISMATCH_ID = 'GATEWAY-SEQ412';
+
+/**
+ * `If-Match: "<sequence>"` → the mutation's expectedSequence (optimistic concurrency);
+ * `*` or no header → none. Anything else is a malformed precondition (400).
+ */
+export function withExpectedSequence(variables: { input: Record<string, unknown> }, ifMatch: string | null) {
+  if (ifMatch === null || ifMatch.trim() === '*') return variables;
+  const match = /^\s*"([0-9]{1,15})"\s*$/.exec(ifMatch);
+  if (!match) throw new BodyError('invalid If-Match header: expected one strong ETag such as "42"');
+  return { input: { ...variables.input, expectedSequence: match[1] } };
+}
+
+/** Reads the body as text, refusing more than `limit` bytes (declared or streamed). */
+async function readBody(request: Request, limit: number): Promise<string | 'too large'> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit) return 'too large';
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return 'too large';
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function tooLarge(): Response {
+  return json(413, { code: GRPC_CODES.RESOURCE_EXHAUSTED, message: 'request body too large' });
+}
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
@@ -88,6 +126,10 @@ function fromGraphQLError(error: GraphQLError): Response {
   const ext = error.extensions ?? {};
   const code = typeof ext.code === 'string' ? grpcCodeOf(ext.code) : undefined;
   if (code === undefined) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, error.message);
+  // A failed If-Match is HTTP's 412 Precondition Failed (the table's 400 is for FAILED_PRECONDITION in general).
+  if (ext.id === SEQUENCE_MISMATCH_ID) {
+    return json(412, errorBody(code, error.message, SEQUENCE_MISMATCH_ID));
+  }
   return errorResponse(
     code,
     error.message,
@@ -132,7 +174,12 @@ function toGetUserResponse(user: GraphQLUser): unknown {
   };
 }
 
-export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin {
+export interface RestOptions {
+  /** Request bodies over this many bytes get 413. */
+  maxBodyBytes: number;
+}
+
+export function createRestPlugin(onUnexpected: (error: unknown) => void, options: RestOptions): Plugin {
   // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
   let yoga: YogaServer<any, any> | undefined;
   const documents = new Map<Operation, DocumentNode>();
@@ -140,9 +187,15 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin
   async function handle(route: Route, params: string[], request: Request, serverContext: object): Promise<Response> {
     let variables: Record<string, unknown> = {};
     let bodyError: BodyError | undefined;
+    let text = '';
+    if (route.method !== 'GET') {
+      const read = await readBody(request, options.maxBodyBytes);
+      if (read === 'too large') return tooLarge();
+      text = read;
+    }
     try {
-      const body = route.method === 'GET' ? {} : parseJsonBody(await request.text());
-      variables = route.variables(params, body);
+      const body = route.method === 'GET' ? {} : parseJsonBody(text);
+      variables = route.variables(params, body, request);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
       bodyError = error;
@@ -161,7 +214,9 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void): Plugin
     if (firstError) return fromGraphQLError(firstError);
     if (bodyError) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, bodyError.message);
     const data = route.respond(result.data as Record<string, unknown>) as Record<string, unknown>;
-    return json(200, route.operation === 'getUserById' ? data : withoutEmpty(data));
+    const sequence = (data.details as { sequence?: unknown } | undefined)?.sequence;
+    const headers: Record<string, string> = typeof sequence === 'string' ? { etag: `"${sequence}"` } : {};
+    return json(200, route.operation === 'getUserById' ? data : withoutEmpty(data), headers);
   }
 
   return {

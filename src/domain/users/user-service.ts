@@ -61,7 +61,7 @@ export interface PasswordResetResult {
 /** Per-request state shared by every operation of one GraphQL request. */
 export interface RequestBudget {
   /** Throws when the request already checked a password or code (aliases cannot multiply tries). */
-  consumeCredentialCheck(): void;
+  consumeCredentialCheck(userId?: string): void;
 }
 
 export interface UserServiceDeps {
@@ -332,7 +332,7 @@ export class UserService {
     if (user.state === 'initial') throw Errors.userNotInitialized();
     // 2. verification
     if (password.verificationCode !== undefined) {
-      if (!memo.credentialChecked) budget.consumeCredentialCheck();
+      if (!memo.credentialChecked) budget.consumeCredentialCheck(user.id);
       memo.credentialChecked = true;
       const pending = await this.repo.pendingCode(user.id, 'password_reset');
       if (!pending) throw Errors.codeNotFound();
@@ -340,7 +340,7 @@ export class UserService {
       if (!codeMatches(password.verificationCode, pending.codeHash)) throw Errors.codeInvalid();
       change.consumeCode = { kind: 'password_reset', codeHash: pending.codeHash };
     } else if (password.currentPassword !== undefined) {
-      if (!memo.credentialChecked) budget.consumeCredentialCheck();
+      if (!memo.credentialChecked) budget.consumeCredentialCheck(user.id);
       memo.credentialChecked = true;
       if (user.state === 'locked') throw Errors.userLocked();
       if (user.passwordHash === null) throw Errors.passwordNotSet();
