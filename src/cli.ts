@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { AdminError, AdminService } from './domain/admin/admin-service.js';
+import { OutboxRepository } from './domain/notify/outbox-repository.js';
 import { bcryptHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
 import { newId, systemClock } from './ids.js';
@@ -33,7 +34,8 @@ commands:
   token list --user ID
   policy set --org ID [--min-length N] [--no-lower] [--no-upper] [--no-number] [--no-symbol]
              [--max-password-attempts N]
-  outbox list [--status pending|sending|sent|dead]`;
+  outbox list [--status pending|sending|sent|dead]
+  outbox retry --id ID`;
 
 type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
@@ -128,6 +130,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     'token list',
     'policy set',
     'outbox list',
+    'outbox retry',
   ];
   if (!known.includes(command)) throw new UsageError(`unknown command: ${command}\n\n${USAGE}`);
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(helpFor(command));
@@ -278,6 +281,20 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
             };
           }),
         };
+      }
+      case 'outbox retry': {
+        // A dead (or waiting) message becomes due now with a fresh attempt budget.
+        const v = parse(args, { id: { type: 'string' } });
+        const id = required(v, 'id');
+        const result = await new OutboxRepository(database.db).retryNow(id, systemClock.now());
+        if (!result.ok) {
+          throw new AdminError(
+            result.reason === 'not_found'
+              ? `message ${id} does not exist`
+              : `message ${id} is ${result.reason === 'sent' ? 'already sent' : 'being sent right now'}`,
+          );
+        }
+        return { id, status: 'pending' };
       }
     }
     throw new UsageError(`unknown command: ${command}`);

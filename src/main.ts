@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createNotifier } from './domain/notify/notifier.js';
 import { createLogger } from './logger.js';
 import { openMigratedDatabase } from './runtime.js';
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const { database, applied } = await openMigratedDatabase(config);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const { yoga } = createApp({ database, config, logger });
+  const notifier = createNotifier({ db: database.db, config, logger });
+  notifier.start();
   const server = createServer(yoga);
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host, () => {
@@ -43,7 +46,10 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, 10_000);
     force.unref();
+    // The delivery worker finishes (or releases) the message it is sending while requests drain.
+    const notifierStopped = notifier.stop(8_000);
     server.close(async () => {
+      await notifierStopped;
       await database.close();
       logger.info('stopped');
       process.exit(0);
