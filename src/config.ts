@@ -1,7 +1,21 @@
 // Environment → validated, frozen configuration. Fails fast with one clear message per bad value.
 import { z } from 'zod';
+import { parseUrlTemplate } from './domain/users/url-template.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A Go-style URL template with only {{.UserID}}, {{.Code}} and {{.OrgID}} (spec §2.3). */
+const urlTemplate = z.string().refine(
+  (value) => {
+    try {
+      parseUrlTemplate(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a URL template using only {{.UserID}}, {{.Code}} and {{.OrgID}}' },
+);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -17,6 +31,25 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(''),
   CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  // Notification delivery (src/domain/notify): no SMTP_URL / SMS_WEBHOOK_URL = that channel is off.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  SMTP_FROM: z.string().min(3).default('user-gateway <no-reply@localhost>'),
+  SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  EMAIL_VERIFY_URL_TEMPLATE: urlTemplate.default(
+    'http://localhost:8080/ui/login/mail/verification?userID={{.UserID}}&code={{.Code}}&orgID={{.OrgID}}',
+  ),
+  PASSWORD_RESET_URL_TEMPLATE: urlTemplate.default(
+    'http://localhost:8080/ui/login/password/init?userID={{.UserID}}&code={{.Code}}&orgID={{.OrgID}}',
+  ),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(5_000),
+  OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
 });
 
 export interface Config {
@@ -37,9 +70,34 @@ export interface Config {
   /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
   readonly credentialChecksPerUserPerMinute: number;
   readonly credentialChecksPerIpPerMinute: number;
+  /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
+  readonly notify: NotifyConfig;
+}
+
+export interface NotifyConfig {
+  /** SMTP server for e-mail (undefined = e-mail delivery off). */
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string;
+  /** HTTP endpoint receiving `{to, text, messageId}` (undefined = SMS delivery off). */
+  readonly smsWebhookUrl: string | undefined;
+  readonly smsWebhookTimeoutMs: number;
+  /** Default link templates when the caller gave none. */
+  readonly emailVerifyUrlTemplate: string;
+  readonly passwordResetUrlTemplate: string;
+  readonly maxAttempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  /** A claimed row whose worker did not finish within this time is taken over by another. */
+  readonly leaseMs: number;
+  readonly pollMs: number;
 }
 
 export class ConfigError extends Error {}
+
+/** `smtp://user:secret@host` → `smtp://***@host`: error messages never show credentials. */
+function hideUserinfo(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Treat empty variables as unset, as shells and .env files commonly produce them.
@@ -49,7 +107,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.')}=${JSON.stringify(cleaned[String(issue.path[0])])}: ${issue.message}`,
+      (issue) =>
+        `  ${issue.path.join('.')}=${JSON.stringify(hideUserinfo(cleaned[String(issue.path[0])]))}: ${issue.message}`,
     );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
@@ -72,5 +131,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
     credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
+    notify: Object.freeze({
+      smtpUrl: v.SMTP_URL,
+      smtpFrom: v.SMTP_FROM,
+      smsWebhookUrl: v.SMS_WEBHOOK_URL,
+      smsWebhookTimeoutMs: v.SMS_WEBHOOK_TIMEOUT_MS,
+      emailVerifyUrlTemplate: v.EMAIL_VERIFY_URL_TEMPLATE,
+      passwordResetUrlTemplate: v.PASSWORD_RESET_URL_TEMPLATE,
+      maxAttempts: v.OUTBOX_MAX_ATTEMPTS,
+      backoffBaseMs: v.OUTBOX_BACKOFF_BASE_MS,
+      backoffMaxMs: v.OUTBOX_BACKOFF_MAX_MS,
+      leaseMs: v.OUTBOX_LEASE_MS,
+      pollMs: v.OUTBOX_POLL_MS,
+    }),
   });
 }
