@@ -1,0 +1,345 @@
+// Spec §4.5 (failed current-password checks): lockout policy, the slow-down of repeated
+// failures, and one credential check per GraphQL request however many aliases it carries.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GRPC_CODES } from '../../src/grpc-status.js';
+import { createHarness, type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../support/harness.js';
+
+let h: Harness;
+let w: World;
+beforeEach(async () => {
+  h = await createHarness();
+  w = await h.seed();
+});
+afterEach(() => h.close());
+
+// --- both faces -------------------------------------------------------------------------------
+
+type Face = 'graphql' | 'rest';
+const FACES: Face[] = ['graphql', 'rest'];
+type Input = Record<string, unknown>;
+interface Failure {
+  status: number;
+  code: number;
+  message: string;
+  id?: string;
+  failedAttempts?: number;
+}
+type Outcome = { status: number; ok: Record<string, unknown> } | { status: number; error: Failure };
+
+const CREDENTIALS_CHECK_ERROR = 'type.googleapis.com/zitadel.v1.CredentialsCheckError';
+
+/** GraphQL input → ZITADEL's JSON: the Boolean flags that are empty messages on the wire become `{}`. */
+function toRest(input: Input): Input {
+  const body: Input = structuredClone(input);
+  const flags: [Input | undefined, string[]][] = [
+    [body, ['returnCode']],
+    [body.email as Input | undefined, ['returnCode']],
+    [body.phone as Input | undefined, ['returnCode', 'sendCode']],
+  ];
+  for (const [member, names] of flags) for (const flag of names) if (member && member[flag] != null) member[flag] = {};
+  return body;
+}
+
+/** A GraphQL error or a ZITADEL REST error body, normalized to {status, code, message, id, failedAttempts}. */
+function graphqlFailure(status: number, error: { message: string; extensions?: Record<string, unknown> }): Failure {
+  const ext = error.extensions ?? {};
+  const code = GRPC_CODES[ext.code as keyof typeof GRPC_CODES];
+  expect(code, `unknown extensions.code ${String(ext.code)}`).toBeTypeOf('number');
+  return {
+    status,
+    code,
+    message: error.message,
+    ...(ext.id ? { id: ext.id as string } : {}),
+    ...(ext.failedAttempts !== undefined ? { failedAttempts: ext.failedAttempts as number } : {}),
+  };
+}
+
+function restFailure(status: number, body: Record<string, unknown>): Failure {
+  const details = body.details as ({ '@type': string; id: string; message: string } & Input)[] | undefined;
+  if (!details) return { status, code: body.code as number, message: body.message as string };
+  // ZITADEL's error body: the message carries the id, the first detail repeats both.
+  expect(details[0]?.['@type']).toBe('type.googleapis.com/zitadel.v1.ErrorDetail');
+  expect(body.message).toBe(`${details[0]?.message} (${details[0]?.id})`);
+  const credentials = details.find((d) => d['@type'] === CREDENTIALS_CHECK_ERROR);
+  return {
+    status,
+    code: body.code as number,
+    message: details[0]?.message as string,
+    id: details[0]?.id as string,
+    ...(credentials ? { failedAttempts: credentials.failedAttempts as number } : {}),
+  };
+}
+
+const withoutNulls = (data: Input) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
+
+/** One updateHumanUser through one face: the success body (nulls dropped) or the normalized error. */
+async function update(face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> {
+  if (face === 'graphql') {
+    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
+    const error = res.body.errors?.[0];
+    if (error) return { status: res.status, error: graphqlFailure(res.status, error) };
+    return { status: res.status, ok: withoutNulls(res.body.data?.updateHumanUser as Input) };
+  }
+  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
+  if (res.status === 200) return { status: 200, ok: res.body };
+  return { status: res.status, error: restFailure(res.status, res.body) };
+}
+
+const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
+  status,
+  error: { status, code, message, ...(id ? { id } : {}), ...extra },
+});
+
+/** The success body, failing the test with the error when there is none. */
+function ok(outcome: Outcome): Record<string, unknown> {
+  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
+  expect(outcome.status).toBe(200);
+  return outcome.ok;
+}
+
+const NEW_PASSWORD = 'Neues-Passwort9';
+const WRONG = 'Wrong-Password1';
+const invalid = (failedAttempts: number) => fail(400, 3, 'Password is invalid', 'COMMAND-3M0fs', { failedAttempts });
+const LOCKED = fail(400, 9, 'User is locked', 'COMMAND-JLK35');
+
+const withCurrent = (currentPassword: string, password = NEW_PASSWORD) => ({
+  password: { password: { password }, currentPassword },
+});
+
+async function userRow(id: string) {
+  return h.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+async function setFailures(id: string, failures: number) {
+  await h.db.updateTable('users').set({ failed_password_attempts: failures }).where('id', '=', id).execute();
+}
+
+describe('lockout policy (§4.5.2)', () => {
+  it.each(FACES)('%s: with maxPasswordAttempts 3 the third failure locks the user', async (face) => {
+    await h.admin.setPolicy(w.orgs.acme, { maxPasswordAttempts: 3 });
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(1));
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(2));
+    expect((await userRow(w.alice.id)).state).toBe('active');
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(3));
+    const row = await userRow(w.alice.id);
+    expect([row.state, Number(row.failed_password_attempts), Number(row.sequence)]).toEqual(['locked', 3, 5]);
+    const events = await h.repository.events(w.alice.id);
+    expect(events.map((e) => [e.sequence, e.type, e.payload])).toEqual([
+      [1, 'user.created', expect.anything()],
+      [2, 'password.check.failed', { failedAttempts: 1 }],
+      [3, 'password.check.failed', { failedAttempts: 2 }],
+      [4, 'password.check.failed', { failedAttempts: 3 }],
+      [5, 'user.locked', { failedAttempts: 3 }],
+    ]);
+    // Locked: even the right password is refused, and nothing more is counted.
+    const before = await snapshot(h, w.alice.id);
+    // (the user's own token stops working once locked; an administrator still gets the domain answer)
+    expect((await update(face, w.alice.token, w.alice.id, { username: 'alice2' })).status).toBe(401);
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(PASSWORD))).toEqual(LOCKED);
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(LOCKED);
+    expect(await snapshot(h, w.alice.id)).toEqual(before);
+    const user = await h.gql('query ($id: ID!) { user(userId: $id) { state } }', { id: w.alice.id }, w.orgOwner.token);
+    expect(user.body.data?.user).toEqual({ state: 'USER_STATE_LOCKED' });
+  });
+
+  it.each(FACES)('%s: a success before the maximum resets the count', async (face) => {
+    await h.admin.setPolicy(w.orgs.acme, { maxPasswordAttempts: 3 });
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(1));
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(2));
+    ok(await update(face, w.alice.token, w.alice.id, withCurrent(PASSWORD)));
+    expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(0);
+    expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG, 'Drittes-Passwort7'))).toEqual(invalid(1));
+    expect((await userRow(w.alice.id)).state).toBe('active');
+  });
+
+  it.each(FACES)('%s: lockout is off by default and per organization', async (face) => {
+    await h.admin.setPolicy(w.orgs.other, { maxPasswordAttempts: 1 });
+    for (let i = 1; i <= 4; i++) {
+      expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(i));
+    }
+    expect((await userRow(w.alice.id)).state).toBe('active');
+    expect(await update(face, w.carol.token, w.carol.id, withCurrent(WRONG))).toEqual(invalid(1));
+    expect((await userRow(w.carol.id)).state).toBe('locked');
+  });
+
+  it.each(FACES)('%s: a wrong verification code is not a password failure', async (face) => {
+    await h.admin.setPolicy(w.orgs.acme, { maxPasswordAttempts: 1 });
+    await h.gql(RESET, { input: { userId: w.alice.id, returnCode: true } }, w.orgOwner.token);
+    const res = await update(face, w.alice.token, w.alice.id, {
+      password: { password: { password: NEW_PASSWORD }, verificationCode: 'WRONG1' },
+    });
+    expect(res).toEqual(fail(400, 3, 'Code is invalid', 'CODE-woT0xc'));
+    const row = await userRow(w.alice.id);
+    expect([row.state, Number(row.failed_password_attempts)]).toEqual(['active', 0]);
+  });
+});
+
+describe('slow-down of repeated failures (§4.5.2)', () => {
+  it.each(FACES)('%s: from the 7th check on, +1 s per 5 failures', async (face) => {
+    for (let i = 1; i <= 12; i++) {
+      expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(i));
+      if (i === 6) expect(h.sleeps).toEqual([]);
+    }
+    // the delay before check n depends on the n−1 failures recorded so far
+    expect(h.sleeps).toEqual([1000, 1000, 1000, 1000, 1000, 2000]);
+  });
+
+  it.each(FACES)('%s: the delay is capped at 10 s and applies before a correct password too', async (face) => {
+    const CASES: [number, number[]][] = [
+      [5, []],
+      [6, [1000]],
+      [10, [1000]],
+      [11, [2000]],
+      [50, [9000]],
+      [51, [10000]],
+      [1000, [10000]],
+    ];
+    for (const [failures, sleeps] of CASES) {
+      await setFailures(w.alice.id, failures);
+      h.sleeps.length = 0;
+      expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(failures + 1));
+      expect(h.sleeps, `after ${failures} failures`).toEqual(sleeps);
+    }
+    await setFailures(w.alice.id, 20);
+    h.sleeps.length = 0;
+    ok(await update(face, w.alice.token, w.alice.id, withCurrent(PASSWORD)));
+    expect(h.sleeps).toEqual([3000]);
+    expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(0);
+  });
+
+  it.each(FACES)('%s: a locked user is refused without delay', async (face) => {
+    await h.db
+      .updateTable('users')
+      .set({ state: 'locked', failed_password_attempts: 40 })
+      .where('id', '=', w.alice.id)
+      .execute();
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(LOCKED);
+    expect(h.sleeps).toEqual([]);
+  });
+});
+
+describe('one credential check per GraphQL request (aliases)', () => {
+  const TWO = `mutation Two($a: UpdateHumanUserInput!, $b: UpdateHumanUserInput!) {
+    first: updateHumanUser(input: $a) { details { sequence } }
+    second: updateHumanUser(input: $b) { details { sequence } }
+  }`;
+  const EXHAUSTED = {
+    path: ['second'],
+    message: 'Only one password or code check is allowed per request',
+    code: 'RESOURCE_EXHAUSTED',
+    id: 'GATEWAY-PWD429',
+    failedAttempts: undefined,
+  };
+
+  function errorsOf(res: Awaited<ReturnType<Harness['gql']>>) {
+    return (res.body.errors ?? []).map((e) => ({
+      path: e.path,
+      message: e.message,
+      code: e.extensions?.code,
+      id: e.extensions?.id,
+      failedAttempts: e.extensions?.failedAttempts,
+    }));
+  }
+
+  it('after a successful check the second alias → GATEWAY-PWD429 and changes nothing', async () => {
+    const res = await h.gql(
+      TWO,
+      {
+        a: { userId: w.alice.id, ...withCurrent(PASSWORD) },
+        b: { userId: w.alice.id, ...withCurrent(NEW_PASSWORD, 'Drittes-Passwort7') },
+      },
+      w.alice.token,
+    );
+    expect(errorsOf(res)).toEqual([EXHAUSTED]);
+    const row = await userRow(w.alice.id);
+    expect(await h.hasher.verify(NEW_PASSWORD, row.password_hash as string)).toBe(true);
+    expect(Number(row.failed_password_attempts)).toBe(0);
+    expect((await h.repository.events(w.alice.id)).map((e) => e.type)).toEqual(['user.created', 'password.changed']);
+  });
+
+  it('a wrong guess in the second alias is neither checked nor counted', async () => {
+    const res = await h.gql(
+      TWO,
+      {
+        a: { userId: w.alice.id, ...withCurrent(PASSWORD) },
+        b: { userId: w.alice.id, ...withCurrent(WRONG, 'Drittes-Passwort7') },
+      },
+      w.alice.token,
+    );
+    expect(errorsOf(res)).toEqual([EXHAUSTED]);
+    expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(0);
+  });
+
+  it('the budget is per request, not per user: another user in the second alias is refused too', async () => {
+    const res = await h.gql(
+      TWO,
+      { a: { userId: w.bob.id, ...withCurrent(PASSWORD) }, b: { userId: w.alice.id, ...withCurrent(WRONG) } },
+      w.orgOwner.token,
+    );
+    expect(errorsOf(res)).toEqual([EXHAUSTED]);
+    expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(0);
+  });
+
+  it('code checks share the budget with password checks', async () => {
+    const reset = await h.gql(RESET, { input: { userId: w.alice.id, returnCode: true } }, w.orgOwner.token);
+    const code = (reset.body.data?.passwordReset as { verificationCode?: string } | undefined)?.verificationCode;
+    expect(code).toMatch(/^[A-Z0-9]{6}$/);
+    const res = await h.gql(
+      TWO,
+      {
+        a: { userId: w.alice.id, password: { password: { password: NEW_PASSWORD }, verificationCode: code } },
+        b: {
+          userId: w.alice.id,
+          password: { password: { password: 'Drittes-Passwort7' }, verificationCode: 'GUESS1' },
+        },
+      },
+      w.alice.token,
+    );
+    expect(errorsOf(res)).toEqual([EXHAUSTED]);
+    const row = await userRow(w.alice.id);
+    expect(await h.hasher.verify(NEW_PASSWORD, row.password_hash as string)).toBe(true);
+  });
+
+  it('two wrong passwords in one request: failedAttempts grows by 1', async () => {
+    // The payload is non-null, so the first alias's error ends the serial execution of the
+    // mutation; either way the second check must not happen.
+    const input = { userId: w.alice.id, ...withCurrent(WRONG) };
+    const res = await h.gql(TWO, { a: input, b: { ...input, ...withCurrent('Another-Wrong2') } }, w.alice.token);
+    const errors = errorsOf(res);
+    expect(errors[0]).toEqual({
+      path: ['first'],
+      message: 'Password is invalid',
+      code: 'INVALID_ARGUMENT',
+      id: 'COMMAND-3M0fs',
+      failedAttempts: 1,
+    });
+    expect(errors.slice(1).every((e) => e.id === 'GATEWAY-PWD429')).toBe(true);
+    expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(1);
+    expect((await h.repository.events(w.alice.id)).map((e) => e.type)).toEqual([
+      'user.created',
+      'password.check.failed',
+    ]);
+  });
+
+  it('with a lockout of 2, one request with two wrong passwords cannot reach the lock', async () => {
+    await h.admin.setPolicy(w.orgs.acme, { maxPasswordAttempts: 2 });
+    const input = { userId: w.alice.id, ...withCurrent(WRONG) };
+    const res = await h.gql(TWO, { a: input, b: input }, w.alice.token);
+    expect(errorsOf(res)[0]?.id).toBe('COMMAND-3M0fs');
+    const row = await userRow(w.alice.id);
+    expect([row.state, Number(row.failed_password_attempts)]).toEqual(['active', 1]);
+  });
+
+  it('aliases without a credential check are not limited', async () => {
+    const res = await h.gql(
+      TWO,
+      {
+        a: { userId: w.alice.id, profile: { givenName: 'A', familyName: 'B' } },
+        b: { userId: w.bob.id, ...withCurrent(PASSWORD) },
+      },
+      w.orgOwner.token,
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({ first: { details: { sequence: '2' } }, second: { details: { sequence: '2' } } });
+  });
+});
