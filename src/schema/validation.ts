@@ -37,7 +37,6 @@ const MAILBOX = new RegExp(`^(?:${ADDR}|[^<>\\r\\n]*<${ADDR}>)$`);
 
 const emailAddress = runes(1, 200).refine((s) => MAILBOX.test(s), 'value must be a valid email address');
 
-const genders = ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] as const;
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 const profile = z.object({
@@ -46,7 +45,8 @@ const profile = z.object({
   nickName: opt(runes(0, 200)),
   displayName: opt(runes(0, 200)),
   preferredLanguage: opt(runes(0, 10)),
-  gender: opt(z.enum(genders)),
+  // GraphQL has already checked the enum name; the resolver sees its value, 0–3.
+  gender: opt(z.number().int().min(0).max(3)),
 });
 
 const email = z.object({

@@ -294,9 +294,7 @@ describe('profile (§4.2)', () => {
     ).toEqual(ok(1, w.orgs.acme));
   });
 
-  // BUG (reported): every gender is rejected by the shape validation (the zod schema expects the
-  // enum name, but the GraphQL layer hands it the enum's internal number). Skipped until fixed.
-  describe.skip('gender — BUG: rejected with "Invalid option" on both faces', () => {
+  describe('gender by name (GraphQL) or name or number (REST)', () => {
     it.each(['GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] as const)(
       'GraphQL: gender by name %s',
       async (gender) => {
