@@ -1,0 +1,528 @@
+// `npm run bench [-- --quick] [-- --profile]`: the gateway against its own stack's ceiling, in one run.
+//
+// 1. Seeds a fresh SQLite file (AdminService: one organization, many human users with a cost-10
+//    password hash, an IAM_OWNER admin with a token).
+// 2. Starts the gateway (`node --import tsx src/main.ts`, PASSWORD_HASH_COST=10, SQLITE_SYNCHRONOUS
+//    FULL — the default) and, on the same file, a second gateway with SQLITE_SYNCHRONOUS=NORMAL
+//    (durability comparison), plus the baseline (test/bench/baseline-server.ts: same yoga setup,
+//    trivial echo mutation, no database). All are child processes; the load generator
+//    (autocannon) and the latency probe run in this process.
+// 3. Measures in alternating rounds (so machine drift hits every figure alike): echo, GraphQL
+//    profile update, REST profile update, GraphQL profile update on NORMAL, password update,
+//    raw bcrypt hash+verify pairs; then profile-update p99 latency at a fixed rate, alone and
+//    while password updates saturate the hashing threads.
+// 4. Checks that every counted 2xx really wrote (events in the database), prints a table, the
+//    durability line, and as the last line one JSON object with exactly the issue's keys.
+//
+// --profile writes V8 CPU profiles of the gateway (FULL) to ./bench-profiles/ (open in Chrome DevTools).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import autocannon from 'autocannon';
+import SQLite from 'better-sqlite3';
+import { loadConfig } from '../../src/config.js';
+import { AdminService } from '../../src/domain/admin/admin-service.js';
+import { bcryptHasher } from '../../src/domain/users/passwords.js';
+import { UserRepository } from '../../src/domain/users/user-repository.js';
+import { newId, systemClock } from '../../src/ids.js';
+import { openMigratedDatabase } from '../../src/runtime.js';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const PROFILE = args.has('--profile');
+const COST = 10;
+/** --threadpool=N: UV_THREADPOOL_SIZE for the gateways only (an experiment knob; default: inherited). */
+const THREADPOOL = process.argv.find((a) => a.startsWith('--threadpool='))?.split('=')[1];
+
+const PLAN = QUICK
+  ? { users: 300, rounds: 1, seconds: 2, passwordSeconds: 3, warmupSeconds: 1, latencySeconds: 3, latencyRounds: 1 }
+  : { users: 5000, rounds: 3, seconds: 8, passwordSeconds: 10, warmupSeconds: 3, latencySeconds: 8, latencyRounds: 2 };
+/** Connections for the throughput phases (closed loop: each sends its next request on the answer). */
+const CONNECTIONS = 32;
+/** Concurrent password updates, and concurrent hash+verify pairs for the raw bcrypt figure. */
+const PASSWORD_PARALLELISM = 4;
+/**
+ * The latency probe: an open loop at a fixed rate well below saturation — this share of the
+ * profile-update throughput measured in the same run (so a busier machine gets a lighter probe),
+ * within 20–200 requests per second.
+ */
+const PROBE_SHARE = 0.25;
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// --- processes -----------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+interface Server {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  readyMs: number;
+  stderr: string[];
+}
+
+async function startServer(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stderr: string[] = [];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${stderr.join('')}`);
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s: ${stderr.join('')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { name, base, child, readyMs: performance.now() - started, stderr } satisfies Server;
+}
+
+async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+/** Peak resident set size of a child (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? /VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+// --- seeding -------------------------------------------------------------------------------------
+
+async function seed(file: string, users: number, migrated: () => void) {
+  const config = loadConfig({ DATABASE_URL: file, SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(COST) });
+  const { database } = await openMigratedDatabase(config);
+  migrated();
+  const repository = new UserRepository(database.db, newId);
+  const admin = new AdminService({
+    db: database.db,
+    clock: systemClock,
+    newId,
+    hasher: bcryptHasher(COST),
+    repository,
+  });
+  // One cost-10 hash shared by every seeded user, so a password update's verify costs what it costs in production.
+  const passwordHash = await bcryptHash('Seed-pass-1!', COST);
+  const org = await admin.addOrganization({ name: 'Bench' });
+  const owner = await admin.addHuman({
+    orgId: org.id,
+    username: 'bench-admin',
+    givenName: 'Bench',
+    familyName: 'Admin',
+    email: 'admin@bench.example',
+  });
+  await admin.addRole({ userId: owner.id, role: 'IAM_OWNER' });
+  const { token } = await admin.addToken({ userId: owner.id });
+  const ids: string[] = [];
+  for (let i = 0; i < users; i++) {
+    const { id } = await admin.addHuman({
+      orgId: org.id,
+      username: `user-${i}`,
+      givenName: 'Given',
+      familyName: 'Family',
+      email: `user-${i}@bench.example`,
+      passwordHash,
+    });
+    ids.push(id);
+  }
+  await database.close();
+  return { token, ids };
+}
+
+// --- load ----------------------------------------------------------------------------------------
+
+type Body = (n: number) => { method: 'POST' | 'PUT'; path: string; body: string };
+
+interface LoadResult {
+  rps: number;
+  ok: number;
+  other: number;
+  errors: number;
+}
+
+/** Request counter shared by every phase, so no request repeats an earlier one's values. */
+let n = 0;
+
+async function load(base: string, token: string, body: Body, seconds: number, connections: number) {
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [
+      {
+        setupRequest: (request) => {
+          const { method, path, body: text } = body(n++);
+          return { ...request, method, path, body: text };
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return { rps: ok / seconds, ok, other: result.non2xx, errors: result.errors + result.timeouts } satisfies LoadResult;
+}
+
+const PROFILE_DOCUMENT =
+  'mutation Rename($input: UpdateHumanUserInput!) { updateHumanUser(input: $input) { details { sequence changeDate resourceOwner } } }';
+const ECHO_DOCUMENT =
+  'mutation Echo($input: EchoInput!) { echo(input: $input) { details { sequence changeDate resourceOwner } } }';
+
+function bodies(ids: string[], passwordIds: string[]) {
+  const user = (n: number) => ids[n % ids.length] as string;
+  // A run-unique prefix: every request really changes the given name.
+  const tag = Date.now().toString(36);
+  const profile = (n: number) => ({ givenName: `G${tag}${n}`, familyName: 'Family' });
+  return {
+    echo: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: ECHO_DOCUMENT, variables: { input: { userId: user(n), profile: profile(n) } } }),
+    })) satisfies Body,
+    graphql: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: PROFILE_DOCUMENT, variables: { input: { userId: user(n), profile: profile(n) } } }),
+    })) satisfies Body,
+    rest: ((n) => ({
+      method: 'PUT',
+      path: `/v2/users/human/${user(n)}`,
+      body: JSON.stringify({ profile: profile(n) }),
+    })) satisfies Body,
+    password: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({
+        query: PROFILE_DOCUMENT,
+        variables: {
+          input: {
+            userId: passwordIds[n % passwordIds.length],
+            password: { password: { password: `Bench-${tag}-${n}-pW1!` } },
+          },
+        },
+      }),
+    })) satisfies Body,
+  };
+}
+
+/** hash+verify pairs with @node-rs/bcrypt alone, `parallelism` at a time, for `seconds`. */
+async function bcryptRaw(seconds: number, parallelism: number): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let pairs = 0;
+  const stored = await bcryptHash('Seed-pass-1!', COST);
+  await Promise.all(
+    Array.from({ length: parallelism }, async (_, worker) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const plain = `Raw-${worker}-${i}-pW1!`;
+        // The order of a password update: compare with the current hash, then hash the new one.
+        await bcryptVerify(plain, stored);
+        await bcryptHash(plain, COST);
+        if (performance.now() <= end) pairs++;
+      }
+    }),
+  );
+  return pairs / seconds;
+}
+
+/** Open-loop latency probe: `rate` requests per second for `seconds`; latencies in ms. */
+async function probe(base: string, token: string, body: Body, seconds: number, rate: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  const sends: Promise<void>[] = [];
+  const start = performance.now();
+  const total = Math.round(seconds * rate);
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { method, path, body: text } = body(n++);
+    sends.push(
+      new Promise<void>((done) => {
+        const sent = performance.now();
+        const request = http.request(
+          `${base}${path}`,
+          {
+            method,
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'content-length': Buffer.byteLength(text),
+            },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('end', () => {
+              // Latency from the scheduled send time: a delayed send (coordinated omission) counts.
+              latencies.push(performance.now() - Math.min(sent, due));
+              const answer = Buffer.concat(chunks).toString();
+              if (response.statusCode !== 200 || answer.includes('"errors"')) failures.push(answer.slice(0, 200));
+              done();
+            });
+          },
+        );
+        request.on('error', (error) => {
+          failures.push(String(error));
+          done();
+        });
+        request.end(text);
+      }),
+    );
+  }
+  await Promise.all(sends);
+  agent.destroy();
+  if (failures.length > 0) throw new Error(`latency probe: ${failures.length} failures, e.g. ${failures[0]}`);
+  return latencies;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const median = (values: number[]) => percentile(values, 50);
+
+// --- main ----------------------------------------------------------------------------------------
+
+async function main() {
+  const benchStart = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const file = join(dir, 'bench.sqlite');
+  const servers: Server[] = [];
+  const starting: Promise<Server>[] = [];
+  const track = (server: Promise<Server>) => {
+    const tracked = server.then((s) => {
+      servers.push(s);
+      return s;
+    });
+    starting.push(tracked);
+    return tracked;
+  };
+  try {
+    const gatewayEnv = {
+      DATABASE_URL: file,
+      PASSWORD_HASH_COST: String(COST),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ...(THREADPOOL ? { UV_THREADPOOL_SIZE: THREADPOOL } : {}),
+    };
+    // The baseline and the NORMAL gateway start while the database is seeded; the measured
+    // gateway then starts alone, so that ready_ms is its own start-up time.
+    const baselineStarting = track(startServer('baseline', 'test/bench/baseline-server.ts', { LOG_LEVEL: 'warn' }));
+    let normalStarting: Promise<Server> | undefined;
+    log(`seeding ${PLAN.users} users into ${file} …`);
+    const { token, ids } = await seed(file, PLAN.users, () => {
+      normalStarting = track(
+        startServer('gateway (NORMAL)', 'src/main.ts', { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'NORMAL' }),
+      );
+    });
+    const baseline = await baselineStarting;
+    const normal = await (normalStarting as Promise<Server>);
+    // Password updates use their own users (each request a different one), profile updates the rest.
+    const passwordIds = ids.slice(0, Math.floor(ids.length / 5));
+    const profileIds = ids.slice(passwordIds.length);
+    const body = bodies(profileIds, passwordIds);
+    const events = new SQLite(file, { readonly: true });
+    const countEvents = () => (events.prepare('select count(*) as n from user_events').get() as { n: number }).n;
+
+    const profileDir = join(ROOT, 'bench-profiles');
+    if (PROFILE) mkdirSync(profileDir, { recursive: true });
+    const full = await track(
+      startServer(
+        'gateway',
+        'src/main.ts',
+        { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'FULL' },
+        PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      ),
+    );
+    log(`ready: gateway ${full.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`);
+
+    const verified: string[] = [];
+    /** A load phase whose every 2xx must have written exactly one event (in-flight stragglers aside). */
+    async function writes(label: string, base: string, b: Body, seconds: number, connections: number) {
+      const before = countEvents();
+      const r = await load(base, token, b, seconds, connections);
+      // Requests still in flight when the phase ended may commit a little later: wait until the
+      // event count stands still, so neither this phase nor the next one counts them wrongly.
+      let last = -1;
+      for (let i = 0; i < 100 && countEvents() !== last; i++) {
+        last = countEvents();
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      const written = countEvents() - before;
+      if (r.other > 0 || r.errors > 0 || written < r.ok || written > r.ok + connections) {
+        throw new Error(
+          `${label}: ${r.ok} answers 2xx, ${r.other} other, ${r.errors} errors, but ${written} events written`,
+        );
+      }
+      verified.push(`${label} ${r.ok}`);
+      return r.rps;
+    }
+    async function echo(seconds: number) {
+      const r = await load(baseline.base, token, body.echo, seconds, CONNECTIONS);
+      if (r.other > 0 || r.errors > 0) throw new Error(`echo: ${r.other} non-2xx, ${r.errors} errors`);
+      return r.rps;
+    }
+
+    log('warming up …');
+    await echo(PLAN.warmupSeconds);
+    await writes('graphql', full.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+    await writes('rest', full.base, body.rest, PLAN.warmupSeconds, CONNECTIONS);
+    await writes('graphql-normal', normal.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+
+    const m = { echo: [] as number[], graphql: [] as number[], rest: [] as number[], normal: [] as number[] };
+    const pw = { update: [] as number[], raw: [] as number[] };
+    for (let round = 1; round <= PLAN.rounds; round++) {
+      log(`round ${round}/${PLAN.rounds} …`);
+      m.echo.push(await echo(PLAN.seconds));
+      m.graphql.push(await writes('graphql', full.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      m.rest.push(await writes('rest', full.base, body.rest, PLAN.seconds, CONNECTIONS));
+      m.normal.push(await writes('graphql-normal', normal.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      pw.update.push(await writes('password', full.base, body.password, PLAN.passwordSeconds, PASSWORD_PARALLELISM));
+      pw.raw.push(await bcryptRaw(PLAN.passwordSeconds, PASSWORD_PARALLELISM));
+    }
+
+    const probeRate = Math.max(20, Math.min(200, Math.round(PROBE_SHARE * median(m.graphql))));
+    const idle: number[] = [];
+    const loaded: number[] = [];
+    for (let round = 1; round <= PLAN.latencyRounds; round++) {
+      log(`latency ${round}/${PLAN.latencyRounds} …`);
+      idle.push(...(await probe(full.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
+      const saturate = load(full.base, token, body.password, PLAN.latencySeconds + 1.5, PASSWORD_PARALLELISM);
+      await new Promise((r) => setTimeout(r, 750));
+      loaded.push(...(await probe(full.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
+      const s = await saturate;
+      if (s.other > 0 || s.errors > 0) throw new Error(`password load: ${s.other} non-2xx, ${s.errors} errors`);
+    }
+
+    const rss = Math.max(peakRssMb(full.child.pid as number), peakRssMb(normal.child.pid as number));
+    events.close();
+    const result = {
+      echo_rps: Math.round(median(m.echo)),
+      graphql_update_rps: Math.round(median(m.graphql)),
+      rest_update_rps: Math.round(median(m.rest)),
+      password_update_rps: Number(median(pw.update).toFixed(1)),
+      bcrypt_raw_rps: Number(median(pw.raw).toFixed(1)),
+      p99_idle_ms: Number(percentile(idle, 99).toFixed(2)),
+      p99_under_password_load_ms: Number(percentile(loaded, 99).toFixed(2)),
+      rss_peak_mb: Math.round(rss),
+      ready_ms: Math.round(full.readyMs),
+    };
+    const normalRps = Math.round(median(m.normal));
+
+    const targets: [string, number, string, boolean][] = [
+      ['graphql_update_rps / echo_rps', result.graphql_update_rps / result.echo_rps, '≥ 0.8', false],
+      ['rest_update_rps / graphql_update_rps', result.rest_update_rps / result.graphql_update_rps, '≥ 1.0', false],
+      ['password_update_rps / bcrypt_raw_rps', result.password_update_rps / result.bcrypt_raw_rps, '≥ 0.9', false],
+      ['p99_under_password_load / p99_idle', result.p99_under_password_load_ms / result.p99_idle_ms, '≤ 3', false],
+      ['rss_peak_mb', result.rss_peak_mb, '≤ 200', false],
+      ['ready_ms', result.ready_ms, '≤ 1500', false],
+    ];
+    for (const t of targets) {
+      const [op, limit] = t[2].split(' ') as [string, string];
+      t[3] = op === '≥' ? t[1] >= Number(limit) : t[1] <= Number(limit);
+    }
+
+    const seconds = ((performance.now() - benchStart) / 1000).toFixed(0);
+    const rows: [string, string][] = [
+      ['echo_rps (baseline, no database)', String(result.echo_rps)],
+      ['graphql_update_rps (profile, FULL)', String(result.graphql_update_rps)],
+      ['rest_update_rps (profile, FULL)', String(result.rest_update_rps)],
+      ['password_update_rps (cost 10)', String(result.password_update_rps)],
+      ['bcrypt_raw_rps (hash+verify pairs)', String(result.bcrypt_raw_rps)],
+      ['p99_idle_ms (profile update, fixed rate)', String(result.p99_idle_ms)],
+      ['p99_under_password_load_ms', String(result.p99_under_password_load_ms)],
+      [
+        '  p50 idle / under password load (ms)',
+        `${percentile(idle, 50).toFixed(2)} / ${percentile(loaded, 50).toFixed(2)}`,
+      ],
+      ['rss_peak_mb', String(result.rss_peak_mb)],
+      ['ready_ms', String(result.ready_ms)],
+    ];
+    const out: string[] = [];
+    out.push('');
+    out.push(
+      `user-gateway benchmark (${QUICK ? 'quick' : 'full'}: ${PLAN.rounds} round(s) × ${PLAN.seconds} s, ` +
+        `${CONNECTIONS} connections, ${PASSWORD_PARALLELISM} concurrent password updates, latency probe ${probeRate} req/s, ` +
+        `${PLAN.users} users, ${seconds} s in all)`,
+    );
+    out.push('');
+    out.push(`| metric | value | per round |`);
+    out.push(`|---|---:|---|`);
+    const perRound: Record<string, number[]> = {
+      echo_rps: m.echo,
+      graphql_update_rps: m.graphql,
+      rest_update_rps: m.rest,
+      password_update_rps: pw.update,
+      bcrypt_raw_rps: pw.raw,
+    };
+    for (const [label, value] of rows) {
+      const key = label.split(' ')[0] as string;
+      const rounds = perRound[key]
+        ?.map((v) => v.toFixed(key.startsWith('p') || key.startsWith('b') ? 1 : 0))
+        .join(', ');
+      out.push(`| ${label} | ${value} | ${rounds ?? ''} |`);
+    }
+    out.push('');
+    out.push(`| target | measured | wanted | met |`);
+    out.push(`|---|---:|---|---|`);
+    for (const [name, value, wanted, met] of targets) {
+      out.push(
+        `| ${name} | ${Number.isInteger(value) ? value : value.toFixed(2)} | ${wanted} | ${met ? 'yes' : 'NO'} |`,
+      );
+    }
+    out.push('');
+    out.push(
+      `durability (graphql_update_rps): SQLITE_SYNCHRONOUS=FULL ${result.graphql_update_rps} req/s (the default: ` +
+        `an acknowledged update survives power loss) vs NORMAL ${normalRps} req/s (per round: ${m.normal
+          .map((v) => v.toFixed(0))
+          .join(', ')}; may lose the last commits on power loss, never corrupts)`,
+    );
+    out.push(`verified writes (2xx answers, each matched by one event): ${verified.length} phases`);
+    if (THREADPOOL) out.push(`gateways ran with UV_THREADPOOL_SIZE=${THREADPOOL}`);
+    if (PROFILE) out.push(`CPU profiles of the gateway: ${profileDir}/*.cpuprofile (written when it stops)`);
+    for (const server of servers) {
+      const warnings = server.stderr.join('').trim();
+      if (warnings) out.push(`${server.name} stderr: ${warnings.slice(0, 500)}`);
+    }
+    process.stdout.write(`${out.join('\n')}\n`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await Promise.allSettled(starting);
+    await Promise.all(servers.map(stopServer));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
