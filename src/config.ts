@@ -21,6 +21,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.string().min(1).default('./data/user-gateway.sqlite'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(16).default(12),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -56,6 +57,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly databaseUrl: string;
+  /** PostgreSQL: connections in this instance's pool (ignored for SQLite). */
+  readonly databasePoolSize: number;
   readonly passwordHashCost: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -117,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: v.PORT,
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE,
     passwordHashCost: v.PASSWORD_HASH_COST,
     logLevel: v.LOG_LEVEL,
     nodeEnv: v.NODE_ENV,

@@ -4,7 +4,10 @@ import { type DatabaseHandle, openDatabase } from './db/connection.js';
 import { migrateToLatest } from './db/migrator.js';
 
 export async function openMigratedDatabase(config: Config): Promise<{ database: DatabaseHandle; applied: string[] }> {
-  const database = openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
+  const database = openDatabase(config.databaseUrl, {
+    synchronous: config.sqliteSynchronous,
+    poolSize: config.databasePoolSize,
+  });
   try {
     const applied = await migrateToLatest(database.db);
     return { database, applied };

@@ -1,9 +1,11 @@
 // Opens the database named by DATABASE_URL. SQLite (better-sqlite3) is the embedded default;
-// PostgreSQL is selected by a postgres:// URL (see the scale-out issue).
+// a postgres:// URL selects PostgreSQL with a connection pool, for several instances on one
+// database. Everything engine-specific about connecting lives here.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { Database } from './types.js';
 
 export interface DatabaseHandle {
@@ -17,6 +19,19 @@ export interface DatabaseHandle {
 export interface SqliteOptions {
   /** SQLite `synchronous` pragma: FULL makes an acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
+}
+
+export interface PostgresOptions {
+  /** Connections in this instance's pool (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  /** Extra server options for every connection, e.g. `-c search_path=…` (tests). */
+  options?: string;
+}
+
+export type DatabaseOptions = SqliteOptions & PostgresOptions;
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
 }
 
 export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseHandle {
@@ -57,9 +72,47 @@ export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseH
   };
 }
 
-export function openDatabase(url: string, options: SqliteOptions = {}): DatabaseHandle {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PostgreSQL is not supported yet; use an SQLite path for DATABASE_URL');
-  }
+const INT8_OID = 20;
+
+/** int8 (bigint, and what count(*) returns) as a JS number, like SQLite; refuses to lose precision. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${value} exceeds Number.MAX_SAFE_INTEGER`);
+  return n;
+}
+
+// Per pool, not pg.types.setTypeParser: the process-wide parsers stay untouched.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types: pgTypes,
+    ...(options.options ? { options: options.options } : {}),
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the
+  // pool replaces it and the next query reports the failure.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  if (isPostgresUrl(url)) return openPostgres(url, options);
   return openSqlite(url, options);
 }

@@ -1,14 +1,15 @@
-// A fresh gateway on an in-memory SQLite database, with a settable clock, recorded password
-// slow-downs, and a seeded world. Requests go through app.fetch (yoga) on both faces.
+// A fresh gateway on an in-memory SQLite database (or a fresh PostgreSQL schema with
+// TEST_ENGINE=postgres), with a settable clock, recorded password slow-downs, and a seeded world.
+// Requests go through app.fetch (yoga) on both faces.
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { AdminService, type NewHuman } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
 import { newId } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
+import { openTestDatabase } from './engine.js';
 import { openApiMismatch } from './openapi-check.js';
 
 export const PASSWORD = 'Password1!';
@@ -39,9 +40,16 @@ export interface RestResponse {
 }
 
 export async function createHarness(env: Record<string, string> = {}) {
-  const config = loadConfig({ NODE_ENV: 'test', PASSWORD_HASH_COST: '4', DATABASE_URL: ':memory:', ...env });
-  const database = openDatabase(':memory:');
-  await migrateToLatest(database.db);
+  // SQLite in memory, or a fresh PostgreSQL schema with TEST_ENGINE=postgres (test/support/engine.ts).
+  const testDatabase = await openTestDatabase();
+  const database = testDatabase.database;
+  const config = loadConfig({ NODE_ENV: 'test', PASSWORD_HASH_COST: '4', DATABASE_URL: testDatabase.url, ...env });
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await testDatabase.close();
+    throw error;
+  }
   const clock = new TestClock();
   const sleeps: number[] = [];
   const hasher = bcryptHasher(4);
@@ -165,7 +173,7 @@ export async function createHarness(env: Record<string, string> = {}) {
     gql,
     rest,
     seed,
-    close: () => database.close(),
+    close: () => testDatabase.close(),
   };
 }
 

@@ -1,5 +1,6 @@
 // Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
 import type { Kysely, Transaction } from 'kysely';
+import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
 import type { Database, OutboxRow, UserRow, UserUpdate } from '../../db/types.js';
 import type { IdGenerator } from '../../ids.js';
 import {
@@ -106,15 +107,8 @@ export function userColumns(change: {
   return c;
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    e?.code === '23505' ||
-    /UNIQUE constraint failed/.test(String(e?.message))
-  );
-}
+// Driver errors (SQLite vs PostgreSQL) are read in one place: src/db/errors.ts.
+export { isUniqueViolation };
 
 export class UserRepository {
   constructor(
@@ -258,9 +252,13 @@ export class UserRepository {
       });
     } catch (error) {
       if (error instanceof ConflictSignal) return { ok: false, reason: 'conflict' };
-      if (isUniqueViolation(error)) {
+      // PostgreSQL may abort a transaction that ran into another one (deadlock): nothing was
+      // written, so the caller's bounded re-read-and-retry applies.
+      if (isTransientConflict(error)) return { ok: false, reason: 'conflict' };
+      const constraint = violatedUniqueConstraint(error);
+      if (constraint !== undefined) {
         // Either the username key (someone claimed it first) or the event PK (a concurrent write).
-        if (String((error as Error).message).includes('username_key')) return { ok: false, reason: 'username_taken' };
+        if (constraint === 'users_username_key') return { ok: false, reason: 'username_taken' };
         return { ok: false, reason: 'conflict' };
       }
       throw error;
