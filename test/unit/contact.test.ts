@@ -1,0 +1,89 @@
+// src/domain/users/contact.ts (spec §2.4, §4.2): email syntax (EMAIL-599BI), phone numbers to
+// E.164 with default region CH (PHONE-so0wa), and BCP 47 language tags (never an error).
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.js';
+import { checkEmail, normalizeLanguage, normalizePhone } from '../../src/domain/users/contact.js';
+
+function attempt<T>(run: () => T): T | string {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof DomainError) return `${error.id}: ${error.message}`;
+    throw error;
+  }
+}
+
+const EMAIL_INVALID = 'EMAIL-599BI: Email is invalid';
+const PHONE_INVALID = 'PHONE-so0wa: Phone is invalid';
+
+describe('checkEmail', () => {
+  it.each([
+    'alice@example.com',
+    'Mixed.Case@Acme.CH',
+    'first.last+tag@sub.domain.example',
+    "o'brien@example.ie",
+    'x@localhost',
+    'a_b-c@x-y.ch',
+  ])('%j is valid', (email) => {
+    expect(attempt(() => checkEmail(email))).toBeUndefined();
+  });
+
+  it.each([
+    'Name <a@b.ch>',
+    '<a@b.ch>',
+    '"quoted"@b.ch',
+    '"a b"@b.ch',
+    'a@[127.0.0.1]',
+    'plainaddress',
+    '@b.ch',
+    'a@',
+    'a@b@c.ch',
+    'a b@c.ch',
+    'a@-b.ch',
+    'a@b-.ch',
+    'a@b..ch',
+    '',
+  ])('%j → EMAIL-599BI', (email) => {
+    expect(attempt(() => checkEmail(email))).toBe(EMAIL_INVALID);
+  });
+});
+
+describe('normalizePhone', () => {
+  it.each([
+    ['079 123 45 67', '+41791234567'],
+    ['0791234567', '+41791234567'],
+    ['+41 79 123 45 67', '+41791234567'],
+    ['+41791234567', '+41791234567'],
+    ['0041 79 123 45 67', '+41791234567'],
+    ['044 668 18 00', '+41446681800'],
+    ['+49 30 1234567', '+49301234567'],
+    ['+1 202-555-0143', '+12025550143'],
+  ])('%j → %j', (input, e164) => {
+    expect(attempt(() => normalizePhone(input))).toBe(e164);
+  });
+
+  it.each(['garbage', '12', '079-ABC-DE-FG', '+41 79 123 45 67 89 01 23', '+', '++41791234567'])(
+    '%j → PHONE-so0wa',
+    (input) => {
+      expect(attempt(() => normalizePhone(input))).toBe(PHONE_INVALID);
+    },
+  );
+});
+
+describe('normalizeLanguage', () => {
+  it.each([
+    [undefined, undefined],
+    ['', 'und'],
+    ['de', 'de'],
+    ['EN', 'en'],
+    ['de-ch', 'de-CH'],
+    ['zh-hant-tw', 'zh-Hant-TW'],
+    ['und', 'und'],
+    ['xx_YY', 'und'],
+    ['not a tag', 'und'],
+    ['1234', 'und'],
+    ['de-', 'und'],
+  ])('%j → %j', (tag, normalized) => {
+    expect(normalizeLanguage(tag)).toBe(normalized);
+  });
+});
