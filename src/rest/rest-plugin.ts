@@ -130,6 +130,10 @@ function fromGraphQLError(error: GraphQLError): Response {
   if (ext.id === SEQUENCE_MISMATCH_ID) {
     return json(412, errorBody(code, error.message, SEQUENCE_MISMATCH_ID));
   }
+  // The credential-check rate limit's window is one minute.
+  if (ext.id === 'GATEWAY-RATE429') {
+    return json(429, errorBody(code, error.message, ext.id), { 'retry-after': '60' });
+  }
   return errorResponse(
     code,
     error.message,

@@ -207,7 +207,18 @@ describe('credential-check rate limit', () => {
       w.alice.token,
     );
     expect(rest.status).toBe(429);
-    expect(rest.body.code).toBe(8);
+    expect(rest.headers.get('retry-after')).toBe('60');
+    expect(rest.body).toEqual({
+      code: 8,
+      message: 'Too many password or code checks; try again later (GATEWAY-RATE429)',
+      details: [
+        {
+          '@type': 'type.googleapis.com/zitadel.v1.ErrorDetail',
+          id: 'GATEWAY-RATE429',
+          message: 'Too many password or code checks; try again later',
+        },
+      ],
+    });
     // Another user is not affected.
     const bob = await h.gql(UPDATE, check(w.bob.id, PASSWORD), w.bob.token);
     expect(bob.body.errors).toBeUndefined();
