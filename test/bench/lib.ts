@@ -1,0 +1,275 @@
+// Building blocks of the benchmark (test/bench/run.ts) and of its experiments: child processes,
+// seeding, closed-loop load (autocannon), an open-loop latency probe, raw bcrypt.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import autocannon from 'autocannon';
+import { loadConfig } from '../../src/config.js';
+import { AdminService } from '../../src/domain/admin/admin-service.js';
+import { bcryptHasher } from '../../src/domain/users/passwords.js';
+import { UserRepository } from '../../src/domain/users/user-repository.js';
+import { newId, systemClock } from '../../src/ids.js';
+import { openMigratedDatabase } from '../../src/runtime.js';
+
+/** bcrypt cost of the gateways and of the raw comparison. */
+export const COST = 10;
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// --- processes -----------------------------------------------------------------------------------
+
+export async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+export interface Server {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  readyMs: number;
+  stderr: string[];
+}
+
+export async function startServer(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const stderr: string[] = [];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${stderr.join('')}`);
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (performance.now() - started > 60_000) throw new Error(`${name} not ready after 60 s: ${stderr.join('')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { name, base, child, readyMs: performance.now() - started, stderr } satisfies Server;
+}
+
+export async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (server.child.exitCode === null) server.child.kill('SIGKILL');
+}
+
+/** Peak resident set size of a child (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? /VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+// --- seeding -------------------------------------------------------------------------------------
+
+export async function seed(file: string, users: number, migrated: () => void) {
+  const config = loadConfig({ DATABASE_URL: file, SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(COST) });
+  const { database } = await openMigratedDatabase(config);
+  migrated();
+  const repository = new UserRepository(database.db, newId);
+  const admin = new AdminService({
+    db: database.db,
+    clock: systemClock,
+    newId,
+    hasher: bcryptHasher(COST),
+    repository,
+  });
+  // One cost-10 hash shared by every seeded user, so a password update's verify costs what it costs in production.
+  const passwordHash = await bcryptHash('Seed-pass-1!', COST);
+  const org = await admin.addOrganization({ name: 'Bench' });
+  const owner = await admin.addHuman({
+    orgId: org.id,
+    username: 'bench-admin',
+    givenName: 'Bench',
+    familyName: 'Admin',
+    email: 'admin@bench.example',
+  });
+  await admin.addRole({ userId: owner.id, role: 'IAM_OWNER' });
+  const { token } = await admin.addToken({ userId: owner.id });
+  const ids: string[] = [];
+  for (let i = 0; i < users; i++) {
+    const { id } = await admin.addHuman({
+      orgId: org.id,
+      username: `user-${i}`,
+      givenName: 'Given',
+      familyName: 'Family',
+      email: `user-${i}@bench.example`,
+      passwordHash,
+    });
+    ids.push(id);
+  }
+  await database.close();
+  return { token, ids };
+}
+
+// --- load ----------------------------------------------------------------------------------------
+
+export type Body = (n: number) => { method: 'POST' | 'PUT'; path: string; body: string };
+
+export interface LoadResult {
+  rps: number;
+  ok: number;
+  other: number;
+  errors: number;
+}
+
+/** Request counter shared by every phase, so no request repeats an earlier one's values. */
+let n = 0;
+
+export async function load(base: string, token: string, body: Body, seconds: number, connections: number) {
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    requests: [
+      {
+        setupRequest: (request) => {
+          const { method, path, body: text } = body(n++);
+          return { ...request, method, path, body: text };
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return { rps: ok / seconds, ok, other: result.non2xx, errors: result.errors + result.timeouts } satisfies LoadResult;
+}
+
+const PROFILE_DOCUMENT =
+  'mutation Rename($input: UpdateHumanUserInput!) { updateHumanUser(input: $input) { details { sequence changeDate resourceOwner } } }';
+const ECHO_DOCUMENT =
+  'mutation Echo($input: EchoInput!) { echo(input: $input) { details { sequence changeDate resourceOwner } } }';
+
+export function bodies(ids: string[], passwordIds: string[]) {
+  const user = (n: number) => ids[n % ids.length] as string;
+  // A run-unique prefix: every request really changes the given name.
+  const tag = Date.now().toString(36);
+  const profile = (n: number) => ({ givenName: `G${tag}${n}`, familyName: 'Family' });
+  return {
+    echo: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: ECHO_DOCUMENT, variables: { input: { userId: user(n), profile: profile(n) } } }),
+    })) satisfies Body,
+    graphql: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({ query: PROFILE_DOCUMENT, variables: { input: { userId: user(n), profile: profile(n) } } }),
+    })) satisfies Body,
+    rest: ((n) => ({
+      method: 'PUT',
+      path: `/v2/users/human/${user(n)}`,
+      body: JSON.stringify({ profile: profile(n) }),
+    })) satisfies Body,
+    password: ((n) => ({
+      method: 'POST',
+      path: '/graphql',
+      body: JSON.stringify({
+        query: PROFILE_DOCUMENT,
+        variables: {
+          input: {
+            userId: passwordIds[n % passwordIds.length],
+            password: { password: { password: `Bench-${tag}-${n}-pW1!` } },
+          },
+        },
+      }),
+    })) satisfies Body,
+  };
+}
+
+/** hash+verify pairs with @node-rs/bcrypt alone, `parallelism` at a time, for `seconds`. */
+export async function bcryptRaw(seconds: number, parallelism: number): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let pairs = 0;
+  const stored = await bcryptHash('Seed-pass-1!', COST);
+  await Promise.all(
+    Array.from({ length: parallelism }, async (_, worker) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const plain = `Raw-${worker}-${i}-pW1!`;
+        // The order of a password update: compare with the current hash, then hash the new one.
+        await bcryptVerify(plain, stored);
+        await bcryptHash(plain, COST);
+        if (performance.now() <= end) pairs++;
+      }
+    }),
+  );
+  return pairs / seconds;
+}
+
+/** Open-loop latency probe: `rate` requests per second for `seconds`; latencies in ms. */
+export async function probe(base: string, token: string, body: Body, seconds: number, rate: number): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  const sends: Promise<void>[] = [];
+  const start = performance.now();
+  const total = Math.round(seconds * rate);
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { method, path, body: text } = body(n++);
+    sends.push(
+      new Promise<void>((done) => {
+        const sent = performance.now();
+        const request = http.request(
+          `${base}${path}`,
+          {
+            method,
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'content-length': Buffer.byteLength(text),
+            },
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('end', () => {
+              // Latency from the scheduled send time: a delayed send (coordinated omission) counts.
+              latencies.push(performance.now() - Math.min(sent, due));
+              const answer = Buffer.concat(chunks).toString();
+              if (response.statusCode !== 200 || answer.includes('"errors"')) failures.push(answer.slice(0, 200));
+              done();
+            });
+          },
+        );
+        request.on('error', (error) => {
+          failures.push(String(error));
+          done();
+        });
+        request.end(text);
+      }),
+    );
+  }
+  await Promise.all(sends);
+  agent.destroy();
+  if (failures.length > 0) throw new Error(`latency probe: ${failures.length} failures, e.g. ${failures[0]}`);
+  return latencies;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+export const median = (values: number[]) => percentile(values, 50);
