@@ -492,3 +492,72 @@ describe('phone (§4.4)', () => {
     expect(codeMatches(res.phoneCode as string, (await codeRow(w.alice.id, 'phone'))?.code_hash as string)).toBe(true);
   });
 });
+
+describe('GraphQL flags: present (true or false) counts as sent, null as absent (§6)', () => {
+  it('returnCode: false still returns the codes', async () => {
+    const res = await h.gql(
+      UPDATE,
+      {
+        input: {
+          userId: w.alice.id,
+          email: { email: 'new@acme.ch', returnCode: false },
+          phone: { phone: '079 123 45 67', returnCode: false },
+        },
+      },
+      w.orgOwner.token,
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.updateHumanUser).toMatchObject({
+      emailCode: expect.stringMatching(CODE),
+      phoneCode: expect.stringMatching(CODE),
+    });
+    expect(await outboxRows(w.alice.id)).toEqual([]);
+  });
+
+  it('returnCode: null is the default: codes are sent, not returned', async () => {
+    const res = await h.gql(
+      UPDATE,
+      {
+        input: {
+          userId: w.alice.id,
+          email: { email: 'new@acme.ch', returnCode: null, isVerified: null },
+          phone: { phone: '079 123 45 67', returnCode: null, sendCode: null },
+        },
+      },
+      w.orgOwner.token,
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data?.updateHumanUser).toMatchObject({ emailCode: null, phoneCode: null });
+    expect((await outboxRows(w.alice.id)).map((r) => r.kind).sort()).toEqual([
+      'email_verification',
+      'phone_verification',
+    ]);
+  });
+
+  it('returnCode: false by the user itself still needs user.write', async () => {
+    const res = await h.gql(
+      UPDATE,
+      { input: { userId: w.alice.id, email: { email: 'new@acme.ch', returnCode: false } } },
+      w.alice.token,
+    );
+    expect(res.body.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', id: 'AUTHZ-cdgFk' });
+  });
+});
+
+describe('verification clears the pending code', () => {
+  it.each(FACES)('%s: isVerified on the address that has a pending code removes the code', async (face) => {
+    ok(await update(face, w.orgOwner.token, w.alice.id, { email: { email: 'new@acme.ch', returnCode: true } }));
+    expect(await codeRow(w.alice.id, 'email')).toBeDefined();
+    const res = ok(
+      await update(face, w.orgOwner.token, w.alice.id, { email: { email: 'new@acme.ch', isVerified: true } }),
+    );
+    expect(res).toEqual({ details: details(4, w.orgs.acme) });
+    expect(await codeRow(w.alice.id, 'email')).toBeUndefined();
+    expect(await eventTypes(w.alice.id)).toEqual([
+      'user.created',
+      'email.changed',
+      'email.code.added',
+      'email.verified',
+    ]);
+  });
+});

@@ -210,6 +210,17 @@ describe('returnCode (§4.6)', () => {
   });
 });
 
+describe('GraphQL returnCode flag (§6)', () => {
+  it('returnCode: false counts as sent; null as absent', async () => {
+    const sent = await h.gql(RESET, { input: { userId: w.alice.id, returnCode: false } }, w.orgOwner.token);
+    expect(sent.body.data?.passwordReset).toMatchObject({ verificationCode: expect.stringMatching(CODE) });
+    expect(await outboxRows(w.alice.id)).toEqual([]);
+    const absent = await h.gql(RESET, { input: { userId: w.alice.id, returnCode: null } }, w.orgOwner.token);
+    expect(absent.body.data?.passwordReset).toMatchObject({ verificationCode: null });
+    expect((await outboxRows(w.alice.id)).map((r) => r.kind)).toEqual(['password_reset']);
+  });
+});
+
 describe('sendLink (§4.6)', () => {
   it.each(FACES)('%s: queues a password_reset email with the code; no code in the answer', async (face) => {
     const res = ok(await reset(face, w.orgOwner.token, w.alice.id, { sendLink: {} }));

@@ -189,6 +189,23 @@ describe('initial state (§4.5.1)', () => {
     ).toEqual(E.notInitialized);
     expect(await snapshot(h, w.initial.id)).toEqual(before);
   });
+
+  it.each(FACES)(
+    '%s: the initial state is checked before any verification; content checks come first',
+    async (face) => {
+      const before = await snapshot(h, w.initial.id);
+      expect(
+        await update(face, w.orgOwner.token, w.initial.id, setPassword(NEW_PASSWORD, { verificationCode: 'ABC123' })),
+      ).toEqual(E.notInitialized);
+      expect(
+        await update(face, w.orgOwner.token, w.initial.id, setPassword(NEW_PASSWORD, { currentPassword: 'whatever' })),
+      ).toEqual(E.notInitialized);
+      expect(
+        await update(face, w.orgOwner.token, w.initial.id, { password: { hashedPassword: { hash: 'not-a-hash' } } }),
+      ).toEqual(E.malformed);
+      expect(await snapshot(h, w.initial.id)).toEqual(before);
+    },
+  );
 });
 
 // --- 2. verification --------------------------------------------------------------------------
@@ -383,6 +400,39 @@ describe('same as current (§4.5.3)', () => {
     );
     expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
+
+  it.each(FACES)('%s: comes after verification and before complexity', async (face) => {
+    // a wrong current password is reported (and counted) before the sameness
+    expect(
+      await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { currentPassword: 'Wrong-1!' })),
+    ).toEqual(E.invalid(1));
+    // a policy the current password no longer meets: sameness is still reported first
+    await h.admin.setPolicy(w.orgs.acme, { minLength: 20 });
+    expect(await update(face, w.orgOwner.token, w.alice.id, setPassword(PASSWORD))).toEqual(E.same);
+  });
+});
+
+describe('order of the current-password checks (§4.5.2)', () => {
+  it.each(FACES)('%s: locked is reported before a missing password', async (face) => {
+    const lockedNoPassword = await addHuman('locked-nopass', { state: 'locked' });
+    expect(
+      await update(face, w.orgOwner.token, lockedNoPassword.id, setPassword(NEW_PASSWORD, { currentPassword: 'x' })),
+    ).toEqual(E.locked);
+  });
+
+  it.each(FACES)(
+    '%s: a hash can be imported with the current password as verification, by the user itself',
+    async (face) => {
+      const imported = await importable();
+      const res = ok(
+        await update(face, w.alice.token, w.alice.id, {
+          password: { hashedPassword: { hash: imported }, currentPassword: PASSWORD },
+        }),
+      );
+      expect(res).toEqual({ details: details(2, w.orgs.acme) });
+      expect((await userRow(w.alice.id)).password_hash).toBe(imported);
+    },
+  );
 });
 
 describe('complexity (§4.5.4)', () => {
