@@ -12,6 +12,7 @@ import { DomainError } from './domain/errors.js';
 import { bcryptHasher, type PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
+import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { useCredentialCheckRateLimit } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps) {
       useAuthenticationFirst(),
       useRequestErrorCodes(),
       createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
+      createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
       useSecurityHeaders(),
       ...graphqlPosturePlugins({ introspection: config.introspection }),
       useCredentialCheckRateLimit({

@@ -1,0 +1,81 @@
+// The gRPC face inside yoga: requests to /zitadel.user.v2.UserService/<Method> are answered by
+// Connect's universal handlers (Connect JSON and binary, gRPC-Web), converted from and to fetch
+// Request/Response. Plain gRPC needs HTTP/2 and response trailers, which a fetch Response cannot
+// carry: src/grpc/server.ts serves it on the same port (see there).
+import { type ConnectRouter, createConnectRouter } from '@connectrpc/connect';
+import {
+  type UniversalHandler,
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+} from '@connectrpc/connect/protocol';
+import type { Plugin, YogaServer } from 'graphql-yoga';
+import { UserService } from './gen/zitadel/user/v2/user_service_pb.js';
+import { contextValuesWith, createUserService } from './user-service.js';
+
+export const GRPC_PATH_PREFIX = `/${UserService.typeName}/`;
+
+export interface GrpcOptions {
+  /** Request messages over this many bytes are refused with RESOURCE_EXHAUSTED. */
+  maxBodyBytes: number;
+}
+
+/** The Connect routes of the UserService on top of a yoga instance (shared with the HTTP/2 server). */
+export function grpcRoutes(
+  // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
+  yoga: YogaServer<any, any>,
+  onUnexpected: (error: unknown) => void,
+): (router: ConnectRouter) => void {
+  const service = createUserService(yoga, onUnexpected);
+  return (router) => {
+    router.service(UserService, service);
+  };
+}
+
+function isPlainGrpc(contentType: string | null): boolean {
+  return contentType !== null && /^application\/grpc(?:$|[+;])/i.test(contentType);
+}
+
+/** A gRPC "trailers-only" answer: the status in the headers, no body. */
+function trailersOnly(code: number, message: string): Response {
+  return new Response(null, {
+    status: 200,
+    headers: {
+      'content-type': 'application/grpc',
+      'grpc-status': String(code),
+      'grpc-message': encodeURIComponent(message),
+    },
+  });
+}
+
+export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options: GrpcOptions): Plugin {
+  const handlers = new Map<string, UniversalHandler>();
+
+  return {
+    onYogaInit({ yoga }) {
+      const router = createConnectRouter({ readMaxBytes: options.maxBodyBytes });
+      grpcRoutes(yoga, onUnexpected)(router);
+      for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
+    },
+    onRequest({ request, url, endResponse, serverContext }) {
+      if (!url.pathname.startsWith(GRPC_PATH_PREFIX)) return;
+      const handler = handlers.get(url.pathname);
+      if (!handler) {
+        endResponse(new Response(null, { status: 404 }));
+        return;
+      }
+      // Plain gRPC ends every answer with HTTP trailers, which a fetch Response cannot carry.
+      if (isPlainGrpc(request.headers.get('content-type'))) {
+        endResponse(trailersOnly(12, 'application/grpc needs HTTP/2 (h2c); see src/grpc/server.ts'));
+        return;
+      }
+      const universal = universalServerRequestFromFetch(request, {});
+      universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>);
+      return handler(universal)
+        .then(universalServerResponseToFetch, (error: unknown) => {
+          onUnexpected(error);
+          return new Response(null, { status: 500 });
+        })
+        .then(endResponse);
+    },
+  };
+}
