@@ -68,10 +68,9 @@ describe('parseUrlTemplate errors', () => {
     expect(outcome(template)).toBe(expected);
   });
 
-  // BUG (reported): Go parses these (a string literal with characters outside the action
-  // whitelist), so they are field/function errors, but url-template.ts answers DOMAIN-oGh5e.
-  it.skip.each([['{{printf "%s" .Code}}'], ['{{.Code | printf "%q"}}'], ['{{"a b?"}}'], ['{{"}}"}}']])(
-    'BUG: %j parses in Go → DOMAIN-ieYa7 (today: DOMAIN-oGh5e)',
+  // Go parses these (string literals may hold any character), so they are field/function errors.
+  it.each([['{{printf "%s" .Code}}'], ['{{.Code | printf "%q"}}'], ['{{"a b?"}}'], ['{{"}}"}}']])(
+    '%j parses in Go → DOMAIN-ieYa7',
     (template) => {
       expect(outcome(template)).toBe(FIELD);
     },

@@ -66,7 +66,9 @@ export function parseUrlTemplate(template: string): Part[] {
     if (field && (TEMPLATE_FIELDS as readonly string[]).includes(field)) {
       parts.push({ field: field as (typeof TEMPLATE_FIELDS)[number] });
     } else {
-      if (!/^[\w.$"'`()|:=\s,-]+$/.test(action) || unbalanced(action)) throw Errors.urlTemplateSyntax();
+      // String and char literals may hold anything; judge the action with them blanked out.
+      const code = action.replace(/"(?:[^"\\]|\\.)*"|`[^`]*`|'(?:[^'\\]|\\.)+'/g, '""');
+      if (!/^[\w.$"()|:=\s,-]+$/.test(code) || unbalanced(code)) throw Errors.urlTemplateSyntax();
       fieldError = true;
     }
   }
