@@ -104,7 +104,7 @@ describe('a refusing SMTP server', () => {
     expect(smtp.mails).toHaveLength(0);
 
     // Dead stays dead…
-    h.clock.advance(3_600_000);
+    h.clock.advance(600_000);
     expect(await b.runOnce()).toBe(0);
     // …until an operator retries it (`cli outbox retry`): a fresh budget, due now.
     expect(await new OutboxRepository(h.db).retryNow(queued.id, h.clock.now())).toEqual({ ok: true });
@@ -133,6 +133,23 @@ describe('a refusing SMTP server', () => {
     expect(await repo.retryNow(queued.id, h.clock.now())).toEqual({ ok: false, reason: 'sent' });
     expect(await repo.retryNow('nope', h.clock.now())).toEqual({ ok: false, reason: 'not_found' });
     expect(smtp.mails).toHaveLength(1);
+  });
+});
+
+describe('a message older than its code', () => {
+  it('goes dead without being sent: the code expired (1 hour) before delivery', async () => {
+    smtp = await startSmtpPeer();
+    const queued = await changeEmail('late@example.com');
+    h.clock.advance(3_600_001);
+    const b = worker(smtp.url);
+    expect(await b.runOnce()).toBe(1);
+    await b.stop();
+    expect(await rowById(queued.id)).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      last_error: 'the code expired before it could be delivered',
+    });
+    expect(smtp.rcptAttempts).toBe(0);
   });
 });
 

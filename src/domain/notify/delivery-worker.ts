@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../../ids.js';
 import type { Logger } from '../../logger.js';
+import { CODE_TTL_MS } from '../users/codes.js';
 import { type DefaultTemplates, renderMessage, UndeliverableError } from './messages.js';
 import { type Channel, type ClaimedMessage, type OutboxRepository, toMessage } from './outbox-repository.js';
 import type { EmailSender, SmsSender } from './senders.js';
@@ -140,6 +141,10 @@ export class DeliveryWorker {
     let error: string;
     let permanent = false;
     try {
+      // A code past its validity is useless to the user (e.g. a row retried by hand much later).
+      if (clock.now().getTime() - Date.parse(message.createdAt) > CODE_TTL_MS) {
+        throw new UndeliverableError('the code expired before it could be delivered');
+      }
       const outbound = renderMessage(message, this.deps.templates);
       if (outbound.channel === 'email') await this.deps.email?.send(outbound);
       else await this.deps.sms?.send(outbound);

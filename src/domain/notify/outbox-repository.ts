@@ -32,6 +32,7 @@ export interface OutboxMessage {
   recipient: string;
   language: string;
   payload: OutboxPayload;
+  createdAt: string;
 }
 
 /** A row owned by one worker until its lease expires. */
@@ -94,6 +95,7 @@ export function toMessage(row: OutboxRow): OutboxMessage {
     recipient: row.recipient,
     language: row.language,
     payload: parsePayload(row.payload),
+    createdAt: row.created_at,
   };
 }
 
