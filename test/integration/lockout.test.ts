@@ -343,3 +343,52 @@ describe('one credential check per GraphQL request (aliases)', () => {
     expect(res.body.data).toEqual({ first: { details: { sequence: '2' } }, second: { details: { sequence: '2' } } });
   });
 });
+
+describe('concurrent checks', () => {
+  it('concurrent wrong passwords are each counted once, and the user is locked once', async () => {
+    await h.admin.setPolicy(w.orgs.acme, { maxPasswordAttempts: 3 });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        update(i % 2 ? 'rest' : 'graphql', w.orgOwner.token, w.alice.id, withCurrent(WRONG)),
+      ),
+    );
+    const ids = results.map((r) => ('error' in r ? r.error.id : 'ok'));
+    expect(ids.every((id) => id === 'COMMAND-3M0fs' || id === 'COMMAND-JLK35')).toBe(true);
+    const counted = results
+      .map((r) => ('error' in r ? r.error.failedAttempts : undefined))
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b);
+    // every recorded failure got its own number
+    expect(counted).toEqual(counted.map((_, i) => i + 1));
+    const row = await userRow(w.alice.id);
+    expect(row.state).toBe('locked');
+    expect(Number(row.failed_password_attempts)).toBe(counted.length);
+    const types = (await h.repository.events(w.alice.id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'user.locked')).toHaveLength(1);
+    expect(types.filter((t) => t === 'password.check.failed')).toHaveLength(counted.length);
+    // the event log has no gaps
+    const sequences = (await h.repository.events(w.alice.id)).map((e) => e.sequence);
+    expect(sequences).toEqual(sequences.map((_, i) => i + 1));
+    expect(Number(row.sequence)).toBe(sequences.length);
+  });
+
+  it('a reset code used by two concurrent requests works only once', async () => {
+    const reset = await h.gql(RESET, { input: { userId: w.alice.id, returnCode: true } }, w.orgOwner.token);
+    const code = (reset.body.data?.passwordReset as { verificationCode?: string } | undefined)?.verificationCode;
+    expect(code).toMatch(/^[A-Z0-9]{6}$/);
+    const attempt = (face: Face, password: string) =>
+      update(face, w.alice.token, w.alice.id, {
+        password: { password: { password }, verificationCode: code },
+      });
+    const results = await Promise.all([attempt('graphql', NEW_PASSWORD), attempt('rest', 'Drittes-Passwort7')]);
+    const successes = results.filter((r) => 'ok' in r);
+    expect(successes).toHaveLength(1);
+    const failure = results.find((r) => 'error' in r);
+    expect(failure).toEqual(fail(400, 9, 'Code not found', 'COMMAND-2M9fs'));
+    expect((await h.repository.events(w.alice.id)).map((e) => e.type)).toEqual([
+      'user.created',
+      'password.code.added',
+      'password.changed',
+    ]);
+  });
+});
