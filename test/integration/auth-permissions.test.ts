@@ -234,6 +234,46 @@ describe('permissions (§5)', () => {
     });
   });
 
+  const grants: [string, { role: string; org?: 'acme' | 'other' }, Outcome | 'ok'][] = [
+    ['IAM_USER_MANAGER (instance-wide user.write)', { role: 'IAM_USER_MANAGER' }, 'ok'],
+    ['ORG_USER_MANAGER on acme', { role: 'ORG_USER_MANAGER', org: 'acme' }, 'ok'],
+    ['IAM_OWNER_VIEWER (instance-wide, read only) → 403', { role: 'IAM_OWNER_VIEWER' }, DENIED],
+    [
+      'ORG_USER_MANAGER on another organization → 404 AUTHZ-cdgFk',
+      { role: 'ORG_USER_MANAGER', org: 'other' },
+      MEMBERSHIP,
+    ],
+  ];
+  it.each(FACES.flatMap((face) => grants.map(([name, grant, outcome]) => [face, name, grant, outcome] as const)))(
+    '%s: a caller with %s',
+    async (face, _name, grant, outcome) => {
+      const { id } = await h.admin.addHuman({
+        orgId: w.orgs.other,
+        username: 'granted',
+        givenName: 'G',
+        familyName: 'R',
+        email: 'granted@example.com',
+        passwordHash: w.passwordHash,
+      });
+      await h.admin.addRole({ userId: id, role: grant.role, ...(grant.org ? { orgId: w.orgs[grant.org] } : {}) });
+      const { token: granted } = await h.admin.addToken({ userId: id });
+      expect(await update(face, granted, w.alice.id, RENAME)).toEqual(
+        outcome === 'ok' ? { status: 200, ok: details(2, w.orgs.acme) } : outcome,
+      );
+    },
+  );
+
+  it.each([
+    ['email.returnCode: false', { email: { email: 'alice@new.example', returnCode: false } }, MEMBERSHIP],
+    ['phone.returnCode: false', { phone: { phone: '+41791234567', returnCode: false } }, MEMBERSHIP],
+    ['email.returnCode: null (absent)', { email: { email: 'alice@new.example', returnCode: null } }, 'ok'],
+    ['email.isVerified: false (no effect)', { email: { email: 'alice@new.example', isVerified: false } }, 'ok'],
+  ] as const)('GraphQL: self with %s', async (_name, input, outcome) => {
+    const res = await update('graphql', w.alice.token, w.alice.id, input);
+    if (outcome === 'ok') expect(res).toMatchObject({ status: 200, ok: { details: { resourceOwner: w.orgs.acme } } });
+    else expect(res).toEqual(outcome);
+  });
+
   const refusals: [string, Caller, Outcome][] = [
     ['ORG_OWNER_VIEWER (read only) → 403 AUTH-AWfge', 'orgViewer', DENIED],
     ['the owner of another organization → 404 AUTHZ-cdgFk', 'otherOwner', MEMBERSHIP],
