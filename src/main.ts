@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createNotifier } from './domain/notify/notifier.js';
+import { enableH2c } from './grpc/server.js';
 import { createLogger } from './logger.js';
 import { openMigratedDatabase } from './runtime.js';
 
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
   const notifier = createNotifier({ db: database.db, config, logger });
   notifier.start();
   const server = createServer(yoga);
+  // Plain gRPC needs HTTP/2: the same port also accepts prior-knowledge h2c (src/grpc/server.ts).
+  enableH2c(server, yoga, {
+    maxBodyBytes: config.maxRequestBodyBytes,
+    onUnexpected: (error) => logger.error({ err: error }, 'unexpected error'),
+  });
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host, () => {
     const address = server.address();

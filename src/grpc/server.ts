@@ -94,10 +94,23 @@ export function enableH2c(
     session.on('close', () => sessions.delete(session));
   });
 
+  // Connections whose first bytes have not arrived yet belong to neither server: track them so
+  // shutdown can close them, and drop them if they stay silent as long as a request may take to
+  // send its headers.
+  const undecided = new Set<Socket>();
   const http1Listeners = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
+    undecided.add(socket);
+    const silent = setTimeout(() => socket.destroy(), server.headersTimeout || 60_000);
+    silent.unref();
+    socket.once('close', () => {
+      clearTimeout(silent);
+      undecided.delete(socket);
+    });
     sniff(socket, (isHttp2, head) => {
+      clearTimeout(silent);
+      undecided.delete(socket);
       if (isHttp2) http2.emit('connection', replay(socket, head));
       else {
         socket.unshift(head);
@@ -110,12 +123,14 @@ export function enableH2c(
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = () => {
     closeIdle();
+    for (const socket of undecided) socket.destroy();
     // A graceful GOAWAY: in-flight streams finish, then the session closes.
     for (const session of sessions) session.close();
   };
   const closeAll = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     closeAll();
+    for (const socket of undecided) socket.destroy();
     for (const session of sessions) session.destroy();
   };
   return http2;
