@@ -31,6 +31,33 @@ export function grpcRoutes(
   };
 }
 
+/** The request body as Connect reads it, except that stopping early does not cancel the stream. */
+function drainableBody(stream: ReadableStream<Uint8Array> | null) {
+  const reader = stream?.getReader();
+  const done = { done: true, value: undefined } as const;
+  const iterable: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (reader ? ((await reader.read()) as IteratorResult<Uint8Array>) : done),
+      return: async () => done,
+      throw: async () => done,
+    }),
+  };
+  async function drain(limit: number): Promise<void> {
+    if (!reader) return;
+    let seen = 0;
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      seen += chunk.value.byteLength;
+      if (seen > limit) {
+        await reader.cancel();
+        return;
+      }
+    }
+  }
+  return { iterable, drain };
+}
+
 function isPlainGrpc(contentType: string | null): boolean {
   return contentType !== null && /^application\/grpc(?:$|[+;])/i.test(contentType);
 }
@@ -69,9 +96,17 @@ export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options
         return;
       }
       const universal = universalServerRequestFromFetch(request, {});
+      const body = drainableBody(request.body);
+      universal.body = body.iterable;
       universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>);
       return handler(universal)
-        .then(universalServerResponseToFetch, (error: unknown) => {
+        .then(async (response) => {
+          // An early answer (e.g. a message over the limit) must not leave the client writing into
+          // a reset connection: read the rest of the body first, up to a bound.
+          await body.drain(options.maxBodyBytes * 4);
+          return universalServerResponseToFetch(response);
+        })
+        .catch((error: unknown) => {
           onUnexpected(error);
           return new Response(null, { status: 500 });
         })

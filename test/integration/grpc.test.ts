@@ -75,7 +75,10 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
   it('UpdateHumanUser: renames, answers details like REST and writes the same event', async () => {
     const users = client(transport);
     const res = await users.updateHumanUser(
-      { userId: w.alice.id, profile: { givenName: 'Alicia', familyName: 'Test', nickName: 'Ali' } },
+      {
+        userId: w.alice.id,
+        profile: { givenName: 'Alicia', familyName: 'Test', nickName: 'Ali', gender: Gender.FEMALE },
+      },
       auth(w.orgOwner.token),
     );
     expect(res.details?.sequence).toBe(2n);
@@ -89,7 +92,7 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
     const rest = await h.rest(
       'PUT',
       `/v2/users/human/${w.bob.id}`,
-      { profile: { givenName: 'Alicia', familyName: 'Test', nickName: 'Ali' } },
+      { profile: { givenName: 'Alicia', familyName: 'Test', nickName: 'Ali', gender: 'GENDER_FEMALE' } },
       w.orgOwner.token,
     );
     expect(rest.body).toEqual({
@@ -100,6 +103,7 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
     expect(viaGrpc?.type).toBe('profile.changed');
     expect(viaGrpc?.type).toBe(viaRest?.type);
     expect(viaGrpc?.payload).toEqual(viaRest?.payload);
+    expect(viaGrpc?.payload).toMatchObject({ givenName: 'Alicia', nickName: 'Ali' });
     expect(viaGrpc?.creator).toBe(w.orgOwner.id);
     expect(viaGrpc?.sequence).toBe(viaRest?.sequence);
   });
@@ -313,6 +317,25 @@ describe('the shared port', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('a request message over the body limit → RESOURCE_EXHAUSTED, on HTTP/1.1 and HTTP/2', async () => {
+    const big = 'x'.repeat(h.config.maxRequestBodyBytes + 1);
+    for (const [, transport] of TRANSPORTS) {
+      const grpc = await failure(client(transport).updateHumanUser({ userId: big }, auth(w.orgOwner.token)));
+      expect(grpc.code).toBe(Code.ResourceExhausted);
+      expect(grpc.message).toMatch(/larger than configured readMaxBytes/);
+    }
+    expect((await h.repository.events(w.alice.id)).length).toBe(1);
+  });
+
+  it('shutdown closes an open HTTP/2 session: server.close() completes after closeIdleConnections()', async () => {
+    const users = client(TRANSPORTS[0]?.[1] as () => Transport);
+    await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    await expect(closed).resolves.toBeUndefined();
+    server = createServer(); // afterEach closes this one instead
   });
 
   it('REST still works on the same port over HTTP/1.1', async () => {
