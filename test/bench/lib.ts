@@ -44,7 +44,9 @@ export async function startServer(name: string, script: string, env: Record<stri
   const base = `http://127.0.0.1:${port}`;
   const stderr: string[] = [];
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  // Built JavaScript runs on plain node, TypeScript through tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

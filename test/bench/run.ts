@@ -2,7 +2,7 @@
 //
 // 1. Seeds a fresh SQLite file (AdminService: one organization, many human users with a cost-10
 //    password hash, an IAM_OWNER admin with a token).
-// 2. Starts the gateway (`node --import tsx src/main.ts`, PASSWORD_HASH_COST=10, SQLITE_SYNCHRONOUS
+// 2. Starts the gateway (the `npm run build` bundle on plain node, as `npm start` does; PASSWORD_HASH_COST=10, SQLITE_SYNCHRONOUS
 //    FULL — the default) and, on the same file, a second gateway with SQLITE_SYNCHRONOUS=NORMAL
 //    (durability comparison), plus the baseline (test/bench/baseline-server.ts: same yoga setup,
 //    trivial echo mutation, no database). All are child processes; the load generator
@@ -15,6 +15,7 @@
 //    durability line, and as the last line one JSON object with exactly the issue's keys.
 //
 // --profile writes V8 CPU profiles of the gateway (FULL) to ./bench-profiles/ (open in Chrome DevTools).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ import {
   stopServer,
 } from './lib.js';
 
+/** The built gateway (see `npm run build`). */
+const GATEWAY = 'dist/main.js';
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const PROFILE = args.has('--profile');
@@ -92,13 +95,13 @@ async function main() {
     };
     // The baseline and the NORMAL gateway start while the database is seeded; the measured
     // gateway then starts alone, so that ready_ms is its own start-up time.
+    // The gateway runs as `npm start` runs it: the esbuild bundle on plain node (no tsx at run time).
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
     const baselineStarting = track(startServer('baseline', 'test/bench/baseline-server.ts', { LOG_LEVEL: 'warn' }));
     let normalStarting: Promise<Server> | undefined;
     log(`seeding ${PLAN.users} users into ${file} …`);
     const { token, ids } = await seed(file, PLAN.users, () => {
-      normalStarting = track(
-        startServer('gateway (NORMAL)', 'src/main.ts', { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'NORMAL' }),
-      );
+      normalStarting = track(startServer('gateway (NORMAL)', GATEWAY, { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'NORMAL' }));
     });
     const baseline = await baselineStarting;
     const normal = await (normalStarting as Promise<Server>);
@@ -114,7 +117,7 @@ async function main() {
     const full = await track(
       startServer(
         'gateway',
-        'src/main.ts',
+        GATEWAY,
         { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'FULL' },
         PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       ),
