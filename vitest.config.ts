@@ -11,9 +11,18 @@ const graphqlEntry = createRequire(import.meta.url).resolve('graphql');
 const databaseUrl = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 // Integration tests that never touch the harness's database (processes, SQLite files, no
 // database at all): running them again on PostgreSQL would prove nothing.
-const NOT_ON_POSTGRES = ['test/integration/cli-polish.test.ts', 'test/integration/schema-drift.test.ts'];
+const NOT_ON_POSTGRES = [
+  'test/integration/cli-polish.test.ts',
+  'test/integration/cli.test.ts',
+  'test/integration/notify-cli.test.ts',
+  'test/integration/notify-sigkill.test.ts',
+  'test/integration/notify-workers.test.ts',
+  'test/integration/schema-drift.test.ts',
+];
 // PostgreSQL-only tests (several gateway processes on one database).
 const POSTGRES_ONLY = 'test/integration/pg-*.test.ts';
+// Beyond test/integration, harness tests whose point is concurrency, which differs most by engine.
+const ALSO_ON_POSTGRES = ['test/reliability/concurrency.test.ts'];
 
 export default defineConfig(async () => {
   const unreachable = await postgresUnreachable(databaseUrl);
@@ -41,7 +50,7 @@ export default defineConfig(async () => {
       extends: true,
       test: {
         name: 'postgres',
-        include: ['test/integration/**/*.test.ts'],
+        include: ['test/integration/**/*.test.ts', ...ALSO_ON_POSTGRES],
         exclude: NOT_ON_POSTGRES,
         env: { TEST_ENGINE: 'postgres', TEST_DATABASE_URL: databaseUrl },
         setupFiles: ['test/support/postgres-setup.ts'],
