@@ -4,7 +4,7 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DomainError } from '../domain/errors.js';
-import { GRPC_CODES, grpcCodeName, httpStatusOf } from '../grpc-status.js';
+import { GRPC_CODES, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
 
 export function domainToGraphQLError(error: DomainError, base?: GraphQLError): GraphQLError {
   const extensions: Record<string, unknown> = {
@@ -41,7 +41,7 @@ export function createMaskError(onUnexpected: (error: unknown) => void) {
     if (original instanceof GraphQLError) {
       // Validation-plugin errors keep their code; GraphQL's own (e.g. variable coercion) get INVALID_ARGUMENT.
       const base = error instanceof GraphQLError ? error : original;
-      if (!original.extensions?.code) return withInvalidArgument(base) as GraphQLError;
+      if (!original.extensions?.code) return normalizeError(base);
       return new GraphQLError(original.message, {
         nodes: base.nodes,
         positions: base.positions,
@@ -54,31 +54,39 @@ export function createMaskError(onUnexpected: (error: unknown) => void) {
   };
 }
 
-function withInvalidArgument(error: unknown): unknown {
-  if (!(error instanceof GraphQLError) || error.extensions?.code) return error;
+const GRPC_NAMES = new Set(Object.keys(GRPC_CODES));
+
+/**
+ * One error of a GraphQL HTTP response in the contract's terms: a gRPC code name and the status
+ * of spec §7. Errors raised by yoga or GraphQL itself (parse, missing query, validation,
+ * operation limits, body too large) come with other codes or none, and with `http.spec`, which
+ * would make them 200 for `Accept: application/json`.
+ */
+function normalizeError(error: GraphQLError): GraphQLError {
+  const extensions = error.extensions ?? {};
+  const http = extensions.http as { status?: number; spec?: boolean; headers?: Record<string, string> } | undefined;
+  const known = typeof extensions.code === 'string' && GRPC_NAMES.has(extensions.code);
+  if (known && http?.status && !http.spec) return error;
+  const tooLarge = extensions.code === 'REQUEST_ENTITY_TOO_LARGE' || http?.status === 413;
+  const code = known ? (extensions.code as string) : tooLarge ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT';
+  // 405 (a mutation over GET) and 413 keep their HTTP meaning; everything else follows the table.
+  const status =
+    http?.status === 405 || http?.status === 413 ? http.status : httpStatusOf(grpcCodeOf(code) ?? GRPC_CODES.INTERNAL);
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: {
-      ...error.extensions,
-      code: 'INVALID_ARGUMENT',
-      http: { status: httpStatusOf(GRPC_CODES.INVALID_ARGUMENT) },
-    },
+    extensions: { ...extensions, code, http: { status, ...(http?.headers ? { headers: http.headers } : {}) } },
   });
 }
 
-/**
- * GraphQL's own validation errors carry no code; give them
- * INVALID_ARGUMENT so every error of the GraphQL face has `extensions.code` (spec §6).
- */
+/** Every error of the GraphQL face carries a gRPC code name and the HTTP status of spec §7. */
 export function useRequestErrorCodes(): Plugin {
   return {
-    onValidate:
-      () =>
-      ({ valid, result, setResult }) => {
-        if (!valid) setResult(result.map(withInvalidArgument));
-      },
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
+      setResult({ ...result, errors: result.errors.map((e) => normalizeError(e as GraphQLError)) });
+    },
   };
 }
