@@ -1,9 +1,13 @@
 // The gRPC face with real clients: @connectrpc/connect-node over gRPC (HTTP/2, h2c), gRPC-Web and
 // Connect (JSON and binary, HTTP/1.1 and HTTP/2) against the gateway listening on a loopback port.
 // Every answer is compared with the REST face's answer for the same case.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
@@ -343,4 +347,30 @@ describe('the shared port', () => {
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: { username: string } }).user.username).toBe('alice');
   });
+});
+
+describe('generated code', () => {
+  /** The serialized file descriptors embedded in generated files (formatting-independent). */
+  function descriptors(dir: string): string[] {
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('_pb.ts'))
+      .map((f) => /fileDesc\(\s*["']([^"']+)["']/.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? `missing in ${f}`)
+      .sort();
+  }
+
+  it('src/grpc/gen matches proto/ (run `npm run proto:generate` after editing a .proto)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'proto-gen-'));
+    try {
+      execFileSync('node_modules/.bin/buf', ['generate', 'proto', '--template', 'proto/buf.gen.yaml', '-o', out], {
+        stdio: 'pipe',
+        // buf runs the local plugin protoc-gen-es from node_modules/.bin.
+        env: { ...process.env, PATH: `${join(process.cwd(), 'node_modules/.bin')}${delimiter}${process.env.PATH}` },
+      });
+      const fresh = descriptors(join(out, 'src/grpc/gen'));
+      expect(fresh).toHaveLength(7);
+      expect(descriptors('src/grpc/gen')).toEqual(fresh);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
