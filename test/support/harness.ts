@@ -197,7 +197,18 @@ export async function snapshot(h: Harness, userId: string) {
     .where('user_id', '=', userId)
     .orderBy('sequence')
     .execute();
-  const codes = await h.db.selectFrom('verification_codes').selectAll().where('user_id', '=', userId).execute();
-  const outbox = await h.db.selectFrom('notification_outbox').selectAll().where('user_id', '=', userId).execute();
+  // Ordered: PostgreSQL returns rows in physical order, which updates and vacuum change.
+  const codes = await h.db
+    .selectFrom('verification_codes')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('kind')
+    .execute();
+  const outbox = await h.db
+    .selectFrom('notification_outbox')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .execute();
   return { user, events, codes, outbox };
 }
