@@ -1,8 +1,8 @@
 // Spec §4.5 (failed current-password checks): lockout policy, the slow-down of repeated
 // failures, and one credential check per GraphQL request however many aliases it carries.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GRPC_CODES } from '../../src/grpc-status.js';
-import { createHarness, type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../support/harness.js';
+import { FACES, type Face, type Failure, type Input, type Outcome, updateThrough } from '../support/faces.js';
+import { createHarness, type Harness, PASSWORD, RESET, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
@@ -14,76 +14,9 @@ afterEach(() => h.close());
 
 // --- both faces -------------------------------------------------------------------------------
 
-type Face = 'graphql' | 'rest';
-const FACES: Face[] = ['graphql', 'rest'];
-type Input = Record<string, unknown>;
-interface Failure {
-  status: number;
-  code: number;
-  message: string;
-  id?: string;
-  failedAttempts?: number;
-}
-type Outcome = { status: number; ok: Record<string, unknown> } | { status: number; error: Failure };
-
-const CREDENTIALS_CHECK_ERROR = 'type.googleapis.com/zitadel.v1.CredentialsCheckError';
-
-/** GraphQL input → ZITADEL's JSON: the Boolean flags that are empty messages on the wire become `{}`. */
-function toRest(input: Input): Input {
-  const body: Input = structuredClone(input);
-  const flags: [Input | undefined, string[]][] = [
-    [body, ['returnCode']],
-    [body.email as Input | undefined, ['returnCode']],
-    [body.phone as Input | undefined, ['returnCode', 'sendCode']],
-  ];
-  for (const [member, names] of flags) for (const flag of names) if (member && member[flag] != null) member[flag] = {};
-  return body;
-}
-
-/** A GraphQL error or a ZITADEL REST error body, normalized to {status, code, message, id, failedAttempts}. */
-function graphqlFailure(status: number, error: { message: string; extensions?: Record<string, unknown> }): Failure {
-  const ext = error.extensions ?? {};
-  const code = GRPC_CODES[ext.code as keyof typeof GRPC_CODES];
-  expect(code, `unknown extensions.code ${String(ext.code)}`).toBeTypeOf('number');
-  return {
-    status,
-    code,
-    message: error.message,
-    ...(ext.id ? { id: ext.id as string } : {}),
-    ...(ext.failedAttempts !== undefined ? { failedAttempts: ext.failedAttempts as number } : {}),
-  };
-}
-
-function restFailure(status: number, body: Record<string, unknown>): Failure {
-  const details = body.details as ({ '@type': string; id: string; message: string } & Input)[] | undefined;
-  if (!details) return { status, code: body.code as number, message: body.message as string };
-  // ZITADEL's error body: the message carries the id, the first detail repeats both.
-  expect(details[0]?.['@type']).toBe('type.googleapis.com/zitadel.v1.ErrorDetail');
-  expect(body.message).toBe(`${details[0]?.message} (${details[0]?.id})`);
-  const credentials = details.find((d) => d['@type'] === CREDENTIALS_CHECK_ERROR);
-  return {
-    status,
-    code: body.code as number,
-    message: details[0]?.message as string,
-    id: details[0]?.id as string,
-    ...(credentials ? { failedAttempts: credentials.failedAttempts as number } : {}),
-  };
-}
-
-const withoutNulls = (data: Input) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
-
-/** One updateHumanUser through one face: the success body (nulls dropped) or the normalized error. */
-async function update(face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> {
-  if (face === 'graphql') {
-    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
-    const error = res.body.errors?.[0];
-    if (error) return { status: res.status, error: graphqlFailure(res.status, error) };
-    return { status: res.status, ok: withoutNulls(res.body.data?.updateHumanUser as Input) };
-  }
-  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: res.body };
-  return { status: res.status, error: restFailure(res.status, res.body) };
-}
+/** One updateHumanUser through one face (see test/support/faces.ts). */
+const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
+  updateThrough(h, face, token, userId, input);
 
 const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
   status,
