@@ -16,9 +16,10 @@ import {
   type HandlerContext,
   type ServiceImpl,
 } from '@connectrpc/connect';
-import { type DocumentNode, type ExecutionResult, type GraphQLError, parse, validate } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLError } from 'graphql';
 import type { YogaServer } from 'graphql-yoga';
 import { GRPC_CODES, grpcCodeOf } from '../grpc-status.js';
+import { prepareWireOperations, type WireOperation } from '../wire-operations.js';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from './gen/zitadel/message_pb.js';
 import type { DetailsSchema } from './gen/zitadel/object/v2/object_pb.js';
 import { Gender, UserState } from './gen/zitadel/user/v2/user_pb.js';
@@ -29,24 +30,7 @@ import type {
   UserService,
 } from './gen/zitadel/user/v2/user_service_pb.js';
 
-const DETAILS = 'details { sequence changeDate resourceOwner }';
-
-const DOCUMENTS = {
-  // Run instead of the method's operation when the request cannot be translated, so that
-  // authentication still comes first (spec §2).
-  authenticate: 'query Authenticate { __typename }',
-  updateHumanUser: `mutation UpdateHumanUser($input: UpdateHumanUserInput!) {
-    updateHumanUser(input: $input) { ${DETAILS} emailCode phoneCode } }`,
-  passwordReset: `mutation PasswordReset($input: PasswordResetInput!) {
-    passwordReset(input: $input) { ${DETAILS} verificationCode } }`,
-  getUserById: `query GetUserByID($userId: ID!) {
-    userById(userId: $userId) {
-      userId state username resourceOwner ${DETAILS}
-      profile { givenName familyName nickName displayName preferredLanguage gender }
-      email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
-} as const;
-
-type Operation = keyof typeof DOCUMENTS;
+type Operation = WireOperation;
 type Json = Record<string, unknown>;
 
 /** Where a call came from: yoga's server context (e.g. the Node request, for the client address). */
@@ -219,16 +203,7 @@ type AnyYoga = YogaServer<any, any>;
 
 /** Parses and validates each operation once against the served schema. */
 function prepareDocuments(yoga: AnyYoga): Map<Operation, DocumentNode> {
-  const schema = yoga.getEnveloped().schema;
-  const documents = new Map<Operation, DocumentNode>();
-  for (const [operation, source] of Object.entries(DOCUMENTS) as [Operation, string][]) {
-    const document = parse(source);
-    const errors = validate(schema, document);
-    if (errors.length > 0)
-      throw new Error(`gRPC operation ${operation} does not match the schema: ${errors[0]?.message}`);
-    documents.set(operation, document);
-  }
-  return documents;
+  return prepareWireOperations(yoga.getEnveloped().schema, 'gRPC');
 }
 
 /**

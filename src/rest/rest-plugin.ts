@@ -2,29 +2,13 @@
 // GraphQL operation, executes it in-process through yoga's own enveloped pipeline (so error
 // masking, authentication and every other plugin apply), and maps the result back to ZITADEL's
 // JSON. It imports nothing from the domain.
-import { type DocumentNode, type ExecutionResult, type GraphQLError, parse, validate } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import { GRPC_CODES, type GrpcCode, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
+import { prepareWireOperations, type WireOperation } from '../wire-operations.js';
 import { BodyError, parseJsonBody, passwordResetVariables, updateHumanUserVariables } from './body.js';
 
-const DETAILS = 'details { sequence changeDate resourceOwner }';
-
-const DOCUMENTS = {
-  // Run instead of the route's operation when the body cannot be translated, so that
-  // authentication still comes first (spec §2: 401 before 400).
-  authenticate: 'query Authenticate { __typename }',
-  updateHumanUser: `mutation UpdateHumanUser($input: UpdateHumanUserInput!) {
-    updateHumanUser(input: $input) { ${DETAILS} emailCode phoneCode } }`,
-  passwordReset: `mutation PasswordReset($input: PasswordResetInput!) {
-    passwordReset(input: $input) { ${DETAILS} verificationCode } }`,
-  getUserById: `query GetUserByID($userId: ID!) {
-    userById(userId: $userId) {
-      userId state username resourceOwner ${DETAILS}
-      profile { givenName familyName nickName displayName preferredLanguage gender }
-      email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
-} as const;
-
-type Operation = keyof typeof DOCUMENTS;
+type Operation = WireOperation;
 
 interface Route {
   pattern: RegExp;
@@ -226,13 +210,7 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void, options
   return {
     onYogaInit({ yoga: instance }) {
       yoga = instance;
-      // Parse and validate each operation once, against the served schema.
-      const schema = instance.getEnveloped().schema;
-      for (const [operation, source] of Object.entries(DOCUMENTS) as [Operation, string][]) {
-        const document = parse(source);
-        const errors = validate(schema, document);
-        if (errors.length > 0)
-          throw new Error(`REST operation ${operation} does not match the schema: ${errors[0]?.message}`);
+      for (const [operation, document] of prepareWireOperations(instance.getEnveloped().schema, 'REST')) {
         documents.set(operation, document);
       }
     },
