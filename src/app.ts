@@ -8,7 +8,8 @@ import { createContext, type GraphQLContext, type Services } from './context.js'
 import type { DatabaseHandle } from './db/connection.js';
 import { Authenticator } from './domain/auth/authenticate.js';
 import { DomainError } from './domain/errors.js';
-import { bcryptHasher, type PasswordHasher } from './domain/users/passwords.js';
+import { workerBcryptHasher } from './domain/users/hash-workers.js';
+import type { PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
 import { createGrpcPlugin } from './grpc/grpc-plugin.js';
@@ -69,7 +70,10 @@ export function createApp(deps: AppDeps) {
   const { database, config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? defaultNewId;
-  const hasher = deps.hasher ?? bcryptHasher(config.passwordHashCost);
+  const ownHasher = deps.hasher
+    ? undefined
+    : workerBcryptHasher(config.passwordHashCost, { threads: config.passwordHashThreads });
+  const hasher = deps.hasher ?? (ownHasher as PasswordHasher);
   const repository = new UserRepository(database.db, newId);
   const metrics = createMetrics(database.db, { processMetrics: config.nodeEnv !== 'test' });
   const services: Services = {
@@ -141,7 +145,11 @@ export function createApp(deps: AppDeps) {
       }),
     ],
   });
-  return { yoga, services, repository, metrics };
+  /** Releases what the app started itself (the hashing threads); the database stays open. */
+  const close = async () => {
+    await ownHasher?.close();
+  };
+  return { yoga, services, repository, metrics, close };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,4 +1,5 @@
 // Environment → validated, frozen configuration. Fails fast with one clear message per bad value.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseUrlTemplate } from './domain/users/url-template.js';
 
@@ -23,6 +24,7 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1).default('./data/user-gateway.sqlite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(16).default(12),
+  PASSWORD_HASH_THREADS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
@@ -53,6 +55,9 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
 });
 
+/** Every environment variable the gateway reads (the README's configuration table lists them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -60,6 +65,8 @@ export interface Config {
   /** PostgreSQL: connections in this instance's pool (ignored for SQLite). */
   readonly databasePoolSize: number;
   readonly passwordHashCost: number;
+  /** Low-priority threads that hash and verify passwords (src/domain/users/hash-workers.ts). */
+  readonly passwordHashThreads: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
@@ -122,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
     passwordHashCost: v.PASSWORD_HASH_COST,
+    passwordHashThreads: v.PASSWORD_HASH_THREADS,
     logLevel: v.LOG_LEVEL,
     nodeEnv: v.NODE_ENV,
     sqliteSynchronous: v.SQLITE_SYNCHRONOUS,

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   });
   const { database, applied } = await openMigratedDatabase(config);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  const { yoga } = createApp({ database, config, logger });
+  const app = createApp({ database, config, logger });
+  const { yoga } = app;
   const notifier = createNotifier({ db: database.db, config, logger });
   notifier.start();
   const server = createServer(yoga);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     const notifierStopped = notifier.stop(8_000);
     server.close(async () => {
       await notifierStopped;
+      await app.close();
       await database.close();
       logger.info('stopped');
       process.exit(0);
