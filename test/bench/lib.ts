@@ -1,18 +1,23 @@
 // Building blocks of the benchmark (test/bench/run.ts) and of its experiments: child processes,
-// seeding, closed-loop load (autocannon), an open-loop latency probe, raw bcrypt.
+// the run's database (an SQLite file, or a PostgreSQL schema), seeding, closed-loop load
+// (autocannon), an open-loop latency probe, raw bcrypt.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import autocannon from 'autocannon';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
 import { newId, systemClock } from '../../src/ids.js';
 import { openMigratedDatabase } from '../../src/runtime.js';
+import { createTestSchema, DEFAULT_TEST_DATABASE_URL, postgresUnreachable } from '../support/engine.js';
 
 /** bcrypt cost of the gateways and of the raw comparison. */
 export const COST = 10;
@@ -82,10 +87,100 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
+// --- the run's database --------------------------------------------------------------------------
+
+/** A run's own database: where seeding and each gateway connect, and the event count that verifies writes. */
+export interface BenchDatabase {
+  /** For the log: the file, or the schema and server. */
+  where: string;
+  /** DATABASE_URL for seeding (which needs no durability). */
+  seedUrl: string;
+  /** Gateway environment of the default, durable setting (an acknowledged update is on disk)… */
+  durable: { name: string; env: Record<string, string> };
+  /** …and of the faster one it is compared with. */
+  fast: { name: string; env: Record<string, string> };
+  /** The durability comparison, as one line of the report. */
+  durability(durableRps: number, fastRps: number, fastRounds: string): string;
+  /** Rows in user_events (call after seeding). */
+  countEvents(): Promise<number>;
+  /** Closes the counting connection and deletes everything the run wrote. */
+  drop(): Promise<void>;
+}
+
+/** A fresh SQLite file in a temporary folder; FULL against NORMAL synchronous. */
+export function sqliteDatabase(): BenchDatabase {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const file = join(dir, 'bench.sqlite');
+  let events: SQLite.Database | undefined;
+  return {
+    where: file,
+    seedUrl: file,
+    durable: { name: 'FULL', env: { DATABASE_URL: file, SQLITE_SYNCHRONOUS: 'FULL' } },
+    fast: { name: 'NORMAL', env: { DATABASE_URL: file, SQLITE_SYNCHRONOUS: 'NORMAL' } },
+    durability: (durableRps, fastRps, fastRounds) =>
+      `SQLITE_SYNCHRONOUS=FULL ${durableRps} req/s (the default: an acknowledged update survives power loss) ` +
+      `vs NORMAL ${fastRps} req/s (per round: ${fastRounds}; may lose the last commits on power loss, never corrupts)`,
+    async countEvents() {
+      events ??= new SQLite(file, { readonly: true });
+      return (events.prepare('select count(*) as n from user_events').get() as { n: number }).n;
+    },
+    async drop() {
+      events?.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The PostgreSQL server of `--db postgres` (trust auth); each run creates its own schema there. */
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
+/** DATABASE_POOL_SIZE of each gateway on PostgreSQL (the gateway's default, stated). */
+export const POOL_SIZE = 10;
+
+/**
+ * A fresh, randomly named schema in `baseUrl`'s database (made and dropped like the tests' schemas):
+ * every connection selects it with `options=-c search_path=…`. Durable is `synchronous_commit=on`,
+ * fast `off` — set per connection the same way.
+ */
+export async function postgresDatabase(baseUrl = BENCH_DATABASE_URL): Promise<BenchDatabase> {
+  const unreachable = await postgresUnreachable(baseUrl);
+  if (unreachable) throw new Error(`PostgreSQL at ${baseUrl}: ${unreachable} (set BENCH_DATABASE_URL)`);
+  const schema = await createTestSchema(baseUrl);
+  const gateway = (synchronousCommit: 'on' | 'off') => {
+    const url = new URL(baseUrl);
+    url.searchParams.set('options', `-c search_path=${schema.name} -c synchronous_commit=${synchronousCommit}`);
+    return { DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: String(POOL_SIZE) };
+  };
+  let counter: Promise<pg.Client> | undefined;
+  const server = new URL(baseUrl);
+  return {
+    where: `schema ${schema.name} of ${server.host}${server.pathname}`,
+    seedUrl: schema.url,
+    durable: { name: 'synchronous_commit=on', env: gateway('on') },
+    fast: { name: 'synchronous_commit=off', env: gateway('off') },
+    durability: (durableRps, fastRps, fastRounds) =>
+      `synchronous_commit=on ${durableRps} req/s (the default: an acknowledged update is in the WAL on disk) ` +
+      `vs off ${fastRps} req/s (per round: ${fastRounds}; a PostgreSQL or OS crash may lose the last commits, ` +
+      `up to 3 × wal_writer_delay, never corrupts)`,
+    async countEvents() {
+      counter ??= (async () => {
+        const client = new pg.Client({ connectionString: schema.url });
+        await client.connect();
+        return client;
+      })();
+      const { rows } = await (await counter).query<{ n: number }>('select count(*)::int as n from user_events');
+      return (rows[0] as { n: number }).n;
+    },
+    async drop() {
+      await counter?.then((client) => client.end()).catch(() => {});
+      await schema.drop();
+    },
+  };
+}
+
 // --- seeding -------------------------------------------------------------------------------------
 
-export async function seed(file: string, users: number, migrated: () => void) {
-  const config = loadConfig({ DATABASE_URL: file, SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(COST) });
+export async function seed(url: string, users: number, migrated: () => void) {
+  const config = loadConfig({ DATABASE_URL: url, SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(COST) });
   const { database } = await openMigratedDatabase(config);
   migrated();
   const repository = new UserRepository(database.db, newId);
@@ -155,6 +250,14 @@ export async function load(base: string, token: string, body: Body, seconds: num
   });
   const ok = result['2xx'];
   return { rps: ok / seconds, ok, other: result.non2xx, errors: result.errors + result.timeouts } satisfies LoadResult;
+}
+
+/** `load` on several gateways at once, the connections split evenly among them; the sums. */
+export async function loadSplit(bases: string[], token: string, body: Body, seconds: number, connections: number) {
+  const each = Math.max(1, Math.round(connections / bases.length));
+  const results = await Promise.all(bases.map((base) => load(base, token, body, seconds, each)));
+  const sum = (key: keyof LoadResult) => results.reduce((total, r) => total + r[key], 0);
+  return { rps: sum('rps'), ok: sum('ok'), other: sum('other'), errors: sum('errors') } satisfies LoadResult;
 }
 
 const PROFILE_DOCUMENT =

@@ -1,39 +1,50 @@
-// `npm run bench [-- --quick] [-- --profile]`: the gateway against its own stack's ceiling, in one run.
+// `npm run bench [-- --quick] [-- --db postgres] [-- --profile]`: the gateway against its own stack's ceiling, in one run.
 //
-// 1. Seeds a fresh SQLite file (AdminService: one organization, many human users with a cost-10
-//    password hash, an IAM_OWNER admin with a token).
+// 1. Seeds a fresh database (AdminService: one organization, many human users with a cost-10
+//    password hash, an IAM_OWNER admin with a token): an SQLite file, or with `--db postgres` a
+//    new schema in BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), dropped
+//    at the end.
 // 2. Starts the gateway (the `npm run build` bundle on plain node, as `npm start` does; PASSWORD_HASH_COST=10, SQLITE_SYNCHRONOUS
 //    FULL — the default) and, on the same file, a second gateway with SQLITE_SYNCHRONOUS=NORMAL
 //    (durability comparison), plus the baseline (test/bench/baseline-server.ts: same yoga setup,
 //    trivial echo mutation, no database). All are child processes; the load generator
 //    (autocannon) and the latency probe run in this process.
+//    On PostgreSQL the comparison is synchronous_commit=on (the default) against off, each set
+//    per connection (`options` in DATABASE_URL), and a second instance of the default gateway
+//    runs on the same schema (the scale-out setup: DATABASE_POOL_SIZE=10 each).
 // 3. Measures in alternating rounds (so machine drift hits every figure alike): echo, GraphQL
-//    profile update, REST profile update, GraphQL profile update on NORMAL, password update,
+//    profile update, [PostgreSQL: the same split over two instances, half the connections each,]
+//    REST profile update, GraphQL profile update on NORMAL / synchronous_commit=off, password update,
 //    raw bcrypt hash+verify pairs; then profile-update p99 latency at a fixed rate, alone and
 //    while password updates saturate the hashing threads.
 // 4. Checks that every counted 2xx really wrote (events in the database), prints a table, the
-//    durability line, and as the last line one JSON object with exactly the issue's keys.
+//    durability line (and on PostgreSQL the scale-out line), and as the last line one JSON
+//    object with exactly the issue's keys (the same in both modes; the two-instance figure is in
+//    the table only).
 //
 // --profile writes V8 CPU profiles of the gateway (FULL) to ./bench-profiles/ (open in Chrome DevTools).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import {
   type Body,
   bcryptRaw,
   bodies,
   COST,
   load,
+  loadSplit,
   log,
   median,
+  POOL_SIZE,
   peakRssMb,
   percentile,
+  postgresDatabase,
   probe,
   ROOT,
   type Server,
   seed,
+  sqliteDatabase,
   startServer,
   stopServer,
 } from './lib.js';
@@ -45,6 +56,12 @@ const QUICK = args.has('--quick');
 const PROFILE = args.has('--profile');
 /** --threadpool=N: UV_THREADPOOL_SIZE for the gateways only (an experiment knob; default: inherited). */
 const THREADPOOL = process.argv.find((a) => a.startsWith('--threadpool='))?.split('=')[1];
+/** --db sqlite (the default) | postgres; also --db=postgres. */
+const DB = process.argv.includes('--db')
+  ? process.argv[process.argv.indexOf('--db') + 1]
+  : (process.argv.find((a) => a.startsWith('--db='))?.slice('--db='.length) ?? 'sqlite');
+if (DB !== 'sqlite' && DB !== 'postgres') throw new Error(`--db ${DB}: want sqlite or postgres`);
+const POSTGRES = DB === 'postgres';
 
 const PLAN = QUICK
   ? {
@@ -73,8 +90,7 @@ const PROBE_SHARE = 0.25;
 async function main() {
   const benchStart = performance.now();
   const loadAtStart = loadavg()[0] as number;
-  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const file = join(dir, 'bench.sqlite');
+  const db = POSTGRES ? await postgresDatabase() : sqliteDatabase();
   const servers: Server[] = [];
   const starting: Promise<Server>[] = [];
   const track = (server: Promise<Server>) => {
@@ -87,30 +103,30 @@ async function main() {
   };
   try {
     const gatewayEnv = {
-      DATABASE_URL: file,
       PASSWORD_HASH_COST: String(COST),
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       ...(THREADPOOL ? { UV_THREADPOOL_SIZE: THREADPOOL } : {}),
     };
-    // The baseline and the NORMAL gateway start while the database is seeded; the measured
-    // gateway then starts alone, so that ready_ms is its own start-up time.
+    // The baseline and the NORMAL gateway (and on PostgreSQL the second instance) start while the
+    // database is seeded; the measured gateway then starts alone, so that ready_ms is its own start-up time.
     // The gateway runs as `npm start` runs it: the esbuild bundle on plain node (no tsx at run time).
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
     const baselineStarting = track(startServer('baseline', 'test/bench/baseline-server.ts', { LOG_LEVEL: 'warn' }));
     let normalStarting: Promise<Server> | undefined;
-    log(`seeding ${PLAN.users} users into ${file} …`);
-    const { token, ids } = await seed(file, PLAN.users, () => {
-      normalStarting = track(startServer('gateway (NORMAL)', GATEWAY, { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'NORMAL' }));
+    let secondStarting: Promise<Server> | undefined;
+    log(`seeding ${PLAN.users} users into ${db.where} …`);
+    const { token, ids } = await seed(db.seedUrl, PLAN.users, () => {
+      normalStarting = track(startServer(`gateway (${db.fast.name})`, GATEWAY, { ...gatewayEnv, ...db.fast.env }));
+      if (POSTGRES) secondStarting = track(startServer('gateway 2', GATEWAY, { ...gatewayEnv, ...db.durable.env }));
     });
     const baseline = await baselineStarting;
     const normal = await (normalStarting as Promise<Server>);
+    const second = await secondStarting;
     // Password updates use their own users (each request a different one), profile updates the rest.
     const passwordIds = ids.slice(0, Math.floor(ids.length / 5));
     const profileIds = ids.slice(passwordIds.length);
     const body = bodies(profileIds, passwordIds);
-    const events = new SQLite(file, { readonly: true });
-    const countEvents = () => (events.prepare('select count(*) as n from user_events').get() as { n: number }).n;
 
     const profileDir = join(ROOT, 'bench-profiles');
     if (PROFILE) mkdirSync(profileDir, { recursive: true });
@@ -118,25 +134,28 @@ async function main() {
       startServer(
         'gateway',
         GATEWAY,
-        { ...gatewayEnv, SQLITE_SYNCHRONOUS: 'FULL' },
+        { ...gatewayEnv, ...db.durable.env },
         PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       ),
     );
     log(`ready: gateway ${full.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`);
 
     const verified: string[] = [];
-    /** A load phase whose every 2xx must have written exactly one event (in-flight stragglers aside). */
-    async function writes(label: string, base: string, b: Body, seconds: number, connections: number) {
-      const before = countEvents();
-      const r = await load(base, token, b, seconds, connections);
+    /**
+     * A load phase whose every 2xx must have written exactly one event (in-flight stragglers aside),
+     * on one gateway or split over several at once (half the connections each for two).
+     */
+    async function writes(label: string, base: string | string[], b: Body, seconds: number, connections: number) {
+      const before = await db.countEvents();
+      const r = await loadSplit([base].flat(), token, b, seconds, connections);
       // Requests still in flight when the phase ended may commit a little later: wait until the
       // event count stands still, so neither this phase nor the next one counts them wrongly.
       let last = -1;
-      for (let i = 0; i < 100 && countEvents() !== last; i++) {
-        last = countEvents();
+      for (let i = 0, now = await db.countEvents(); i < 100 && now !== last; i++, now = await db.countEvents()) {
+        last = now;
         await new Promise((done) => setTimeout(done, 100));
       }
-      const written = countEvents() - before;
+      const written = (await db.countEvents()) - before;
       if (r.other > 0 || r.errors > 0 || written < r.ok || written > r.ok + connections) {
         throw new Error(
           `${label}: ${r.ok} answers 2xx, ${r.other} other, ${r.errors} errors, but ${written} events written`,
@@ -154,15 +173,24 @@ async function main() {
     log('warming up …');
     await echo(PLAN.warmupSeconds);
     await writes('graphql', full.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+    if (second) await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.warmupSeconds, CONNECTIONS);
     await writes('rest', full.base, body.rest, PLAN.warmupSeconds, CONNECTIONS);
     await writes('graphql-normal', normal.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
 
-    const m = { echo: [] as number[], graphql: [] as number[], rest: [] as number[], normal: [] as number[] };
+    const m = {
+      echo: [] as number[],
+      graphql: [] as number[],
+      two: [] as number[],
+      rest: [] as number[],
+      normal: [] as number[],
+    };
     const pw = { update: [] as number[], raw: [] as number[] };
     for (let round = 1; round <= PLAN.rounds; round++) {
       log(`round ${round}/${PLAN.rounds} …`);
       m.echo.push(await echo(PLAN.seconds));
       m.graphql.push(await writes('graphql', full.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      if (second)
+        m.two.push(await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.seconds, CONNECTIONS));
       m.rest.push(await writes('rest', full.base, body.rest, PLAN.seconds, CONNECTIONS));
       m.normal.push(await writes('graphql-normal', normal.base, body.graphql, PLAN.seconds, CONNECTIONS));
       pw.update.push(await writes('password', full.base, body.password, PLAN.passwordSeconds, PASSWORD_PARALLELISM));
@@ -182,8 +210,7 @@ async function main() {
       if (s.other > 0 || s.errors > 0) throw new Error(`password load: ${s.other} non-2xx, ${s.errors} errors`);
     }
 
-    const rss = Math.max(peakRssMb(full.child.pid as number), peakRssMb(normal.child.pid as number));
-    events.close();
+    const rss = Math.max(...[full, normal, second].map((s) => (s ? peakRssMb(s.child.pid as number) : 0)));
     const result = {
       echo_rps: Math.round(median(m.echo)),
       graphql_update_rps: Math.round(median(m.graphql)),
@@ -211,12 +238,18 @@ async function main() {
     }
 
     const seconds = ((performance.now() - benchStart) / 1000).toFixed(0);
-    const rows: [string, string][] = [
-      ['echo_rps (baseline, no database)', String(result.echo_rps)],
-      ['graphql_update_rps (profile, FULL)', String(result.graphql_update_rps)],
-      ['rest_update_rps (profile, FULL)', String(result.rest_update_rps)],
-      ['password_update_rps (cost 10)', String(result.password_update_rps)],
-      ['bcrypt_raw_rps (hash+verify pairs)', String(result.bcrypt_raw_rps)],
+    const twoRps = Math.round(median(m.two));
+    /** label, value, and the per-round figures with their decimals. */
+    const rows: [string, string, number[]?, number?][] = [
+      ['echo_rps (baseline, no database)', String(result.echo_rps), m.echo],
+      [
+        `graphql_update_rps (profile, ${db.durable.name}${second ? ', 1 instance' : ''})`,
+        String(result.graphql_update_rps),
+        m.graphql,
+      ],
+      [`rest_update_rps (profile, ${db.durable.name})`, String(result.rest_update_rps), m.rest],
+      ['password_update_rps (cost 10)', String(result.password_update_rps), pw.update, 1],
+      ['bcrypt_raw_rps (hash+verify pairs)', String(result.bcrypt_raw_rps), pw.raw, 1],
       ['p99_idle_ms (profile update, fixed rate)', String(result.p99_idle_ms)],
       ['p99_under_password_load_ms', String(result.p99_under_password_load_ms)],
       [
@@ -226,10 +259,14 @@ async function main() {
       ['rss_peak_mb', String(result.rss_peak_mb)],
       ['ready_ms', String(result.ready_ms)],
     ];
+    if (second) {
+      const label = `graphql_update_rps (2 instances, ${CONNECTIONS / 2} + ${CONNECTIONS / 2} connections)`;
+      rows.splice(2, 0, [label, String(twoRps), m.two]);
+    }
     const out: string[] = [];
     out.push('');
     out.push(
-      `user-gateway benchmark (${QUICK ? 'quick' : 'full'}: ${PLAN.rounds} round(s) × ${PLAN.seconds} s, ` +
+      `user-gateway benchmark (${QUICK ? 'quick' : 'full'}${POSTGRES ? ', PostgreSQL' : ''}: ${PLAN.rounds} round(s) × ${PLAN.seconds} s, ` +
         `${CONNECTIONS} connections, ${PASSWORD_PARALLELISM} concurrent password updates, latency probe ${probeRate} req/s, ` +
         `${PLAN.users} users, ${seconds} s in all; 1-min load average ${loadAtStart.toFixed(1)} at start, ` +
         `${(loadavg()[0] as number).toFixed(1)} at end on ${availableParallelism()} cores)`,
@@ -237,19 +274,8 @@ async function main() {
     out.push('');
     out.push(`| metric | value | per round |`);
     out.push(`|---|---:|---|`);
-    const perRound: Record<string, number[]> = {
-      echo_rps: m.echo,
-      graphql_update_rps: m.graphql,
-      rest_update_rps: m.rest,
-      password_update_rps: pw.update,
-      bcrypt_raw_rps: pw.raw,
-    };
-    for (const [label, value] of rows) {
-      const key = label.split(' ')[0] as string;
-      const rounds = perRound[key]
-        ?.map((v) => v.toFixed(key.startsWith('p') || key.startsWith('b') ? 1 : 0))
-        .join(', ');
-      out.push(`| ${label} | ${value} | ${rounds ?? ''} |`);
+    for (const [label, value, rounds, digits] of rows) {
+      out.push(`| ${label} | ${value} | ${rounds?.map((v) => v.toFixed(digits ?? 0)).join(', ') ?? ''} |`);
     }
     out.push('');
     out.push(`| target | measured | wanted | met |`);
@@ -260,12 +286,18 @@ async function main() {
       );
     }
     out.push('');
+    const perRound = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
     out.push(
-      `durability (graphql_update_rps): SQLITE_SYNCHRONOUS=FULL ${result.graphql_update_rps} req/s (the default: ` +
-        `an acknowledged update survives power loss) vs NORMAL ${normalRps} req/s (per round: ${m.normal
-          .map((v) => v.toFixed(0))
-          .join(', ')}; may lose the last commits on power loss, never corrupts)`,
+      `durability (graphql_update_rps): ${db.durability(result.graphql_update_rps, normalRps, perRound(m.normal))}`,
     );
+    if (second) {
+      out.push(
+        `scale-out (graphql_update_rps, ${CONNECTIONS} connections in all, DATABASE_POOL_SIZE=${POOL_SIZE} each): ` +
+          `1 instance ${result.graphql_update_rps} req/s vs 2 instances ${twoRps} req/s, ` +
+          `× ${(twoRps / result.graphql_update_rps).toFixed(2)} (per round: ${perRound(m.two)}); PostgreSQL, ` +
+          `the gateways and the load generator share these ${availableParallelism()} cores`,
+      );
+    }
     out.push(`verified writes (2xx answers, each matched by one event): ${verified.length} phases`);
     if (THREADPOOL) out.push(`gateways ran with UV_THREADPOOL_SIZE=${THREADPOOL}`);
     if (PROFILE) out.push(`CPU profiles of the gateway: ${profileDir}/*.cpuprofile (written when it stops)`);
@@ -278,7 +310,7 @@ async function main() {
   } finally {
     await Promise.allSettled(starting);
     await Promise.all(servers.map(stopServer));
-    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
   }
 }
 
