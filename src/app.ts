@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
     ? undefined
     : workerBcryptHasher(config.passwordHashCost, { threads: config.passwordHashThreads });
   const hasher = deps.hasher ?? (ownHasher as PasswordHasher);
-  const repository = new UserRepository(database.db, newId);
+  const repository = new UserRepository(database.db, newId, database.transact);
   const metrics = createMetrics(database.db, { processMetrics: config.nodeEnv !== 'test' });
   const services: Services = {
     users: new UserService({

@@ -6,11 +6,14 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { groupCommit, plainTransact, type Transact } from './group-commit.js';
 import type { Database } from './types.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: 'sqlite' | 'postgres';
+  /** Runs writes transactionally; on SQLite concurrent writes share a commit (src/db/group-commit.ts). */
+  transact: Transact;
   /** Cheap liveness probe used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -63,6 +66,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseH
   return {
     db,
     engine: 'sqlite',
+    transact: groupCommit(db),
     async ping() {
       raw.prepare('select 1').get();
     },
@@ -103,6 +107,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   return {
     db,
     engine: 'postgres',
+    transact: plainTransact(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

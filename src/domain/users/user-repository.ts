@@ -1,6 +1,7 @@
 // Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
 import type { Kysely, Transaction } from 'kysely';
 import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
+import { plainTransact, type Transact } from '../../db/group-commit.js';
 import type { Database, OutboxRow, UserRow, UserUpdate } from '../../db/types.js';
 import type { IdGenerator } from '../../ids.js';
 import {
@@ -114,6 +115,8 @@ export class UserRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly newId: IdGenerator,
+    /** How writes are made atomic: the database handle's `transact` (group commit on SQLite). */
+    private readonly transact: Transact = plainTransact(db),
   ) {}
 
   async findUser(id: string): Promise<User | undefined> {
@@ -181,7 +184,7 @@ export class UserRepository {
     const { user, events } = change;
     const sequence = user.sequence + events.length;
     try {
-      return await this.db.transaction().execute(async (trx) => {
+      return await this.transact(async (trx) => {
         const updated = await trx
           .updateTable('users')
           .set({ ...change.columns, sequence, change_date: now })
@@ -270,7 +273,7 @@ export class UserRepository {
    * request) and locks the user when the lockout maximum is reached. Returns the new count.
    */
   async recordFailedPasswordCheck(userId: string, creator: string, maxAttempts: number, now: string): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.transact(async (trx) => {
       const row = await trx
         .updateTable('users')
         .set((eb) => ({
