@@ -1,19 +1,24 @@
-// The benchmark's baseline: the gateway's yoga configuration (endpoints, masked errors with the
-// same maskError hook, request-error codes, request logging and metrics) serving one trivial
-// `echo` mutation that takes the same input shape as a profile update and touches no database.
-// It is the ceiling the gateway's updateHumanUser is compared with. Started by run.ts:
+// The benchmark's baseline: the gateway's request frame (src/app.ts `requestFrame` and
+// `framePlugins`: endpoints, body limit, CORS, masked errors, request logging and metrics,
+// security headers, CSRF prevention, the GraphQL limits) serving one trivial `echo` mutation that
+// takes the same input shape as a profile update and touches no database. What the gateway adds
+// on top — authentication, the domain rules, the database — is what `graphql_update_rps / echo_rps`
+// measures. Configured like the measured gateway (NODE_ENV=production unless set). Started by run.ts:
 //   PORT=… node --import tsx test/bench/baseline-server.ts
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
+import { framePlugins, requestFrame } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { openSqlite } from '../../src/db/connection.js';
 import { createLogger } from '../../src/logger.js';
-import { createMetrics, useObservability } from '../../src/observability/observability.js';
-import { createMaskError, useRequestErrorCodes } from '../../src/schema/errors.js';
+import { createMetrics } from '../../src/observability/observability.js';
 
-const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+const config = loadConfig({ NODE_ENV: 'production', ...process.env });
+const logger = createLogger(config.logLevel);
 // createMetrics needs a database only for the outbox gauge, read when /metrics is scraped
 // (never during the benchmark): an empty in-memory one keeps requests database-free.
 const metrics = createMetrics(openSqlite(':memory:').db, { processMetrics: true });
+const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
 
 const schema = createSchema({
   typeDefs: /* GraphQL */ `
@@ -35,20 +40,10 @@ const schema = createSchema({
 });
 
 const yoga = createYoga({
+  ...requestFrame({ config, logger, metrics, onUnexpected }),
   schema,
-  graphqlEndpoint: '/graphql',
-  healthCheckEndpoint: '/health',
-  landingPage: false,
-  batching: false,
   graphiql: false,
-  maskedErrors: { maskError: createMaskError((error) => logger.error({ err: error }, 'unexpected error')) },
-  logging: {
-    debug: (...args) => logger.debug(args.map(String).join(' ')),
-    info: (...args) => logger.info(args.map(String).join(' ')),
-    warn: (...args) => logger.warn(args.map(String).join(' ')),
-    error: (...args) => logger.debug(args.map(String).join(' ')),
-  },
-  plugins: [useObservability(logger, metrics), useRequestErrorCodes()],
+  plugins: framePlugins({ config, logger, metrics }),
 });
 
 const server = createServer(yoga);

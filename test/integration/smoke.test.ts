@@ -59,3 +59,23 @@ describe('order of checks on the REST face', () => {
     expect(typename.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
   });
 });
+
+describe('readiness', () => {
+  it('GET /ready answers 200 while the database answers and 503 (no body) when it does not', async () => {
+    const up = await h.app.yoga.fetch('http://gateway/ready');
+    expect(up.status).toBe(200);
+    expect(await up.text()).toBe('');
+    const ping = h.database.ping;
+    h.database.ping = () => Promise.reject(new Error('database unreachable'));
+    try {
+      const down = await h.app.yoga.fetch('http://gateway/ready');
+      expect(down.status).toBe(503);
+      expect(await down.text()).toBe('');
+      // Liveness does not depend on the database.
+      expect((await h.app.yoga.fetch('http://gateway/health')).status).toBe(200);
+    } finally {
+      h.database.ping = ping;
+    }
+    expect((await h.app.yoga.fetch('http://gateway/ready')).status).toBe(200);
+  });
+});
