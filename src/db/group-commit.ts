@@ -53,6 +53,11 @@ export function groupCommit(db: Kysely<Database>, options: GroupCommitOptions = 
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       await db.transaction().execute(async (trx) => {
+        // A batch of one needs no savepoint: if it fails, the whole transaction rolls back.
+        if (batch.length === 1) {
+          outcomes.push({ ok: true, value: await (batch[0] as Queued).work(trx) });
+          return;
+        }
         for (const item of batch) {
           await sql`savepoint w`.execute(trx);
           try {
@@ -72,7 +77,8 @@ export function groupCommit(db: Kysely<Database>, options: GroupCommitOptions = 
         else item.reject(outcome.error);
       });
     } catch (error) {
-      // BEGIN, a savepoint statement or COMMIT failed: the transaction was rolled back whole.
+      // BEGIN, a savepoint statement, a batch of one's work or COMMIT failed: the transaction was
+      // rolled back whole.
       for (const item of batch) item.reject(error);
     } finally {
       flushing = false;

@@ -108,6 +108,21 @@ describe('groupCommit', () => {
     expect(committed()).toEqual([1, 5]);
   });
 
+  it('rolls back and rejects a lone failing write (a batch of one)', async () => {
+    const outcome = await settle(
+      transact(async (trx) => {
+        await insert(trx, 1, 'a');
+        throw new Error('rule broken after writing');
+      }),
+    );
+    expect(outcome).toEqual({ error: 'rule broken after writing' });
+    expect(batches).toEqual([]);
+    expect(committed()).toEqual([]);
+    await transact((trx) => insert(trx, 2, 'b'));
+    expect(batches).toEqual([1]);
+    expect(committed()).toEqual([2]);
+  });
+
   it('fails every write of a batch whose COMMIT fails, and writes none of them', async () => {
     await sql`insert into parents (id) values (1)`.execute(handle.db);
     const outcomes = await Promise.all([

@@ -19,9 +19,11 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match?.[1]) throw Errors.authHeaderInvalid();
     const tokenHash = hashToken(match[1]);
-    const row = await this.db
+    // One statement: the token, its user and the user's role grants (one row per grant).
+    const rows = await this.db
       .selectFrom('access_tokens')
       .innerJoin('users', 'users.id', 'access_tokens.user_id')
+      .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
       .select([
         'access_tokens.token_hash',
         'access_tokens.expires_at',
@@ -29,9 +31,12 @@ export class Authenticator {
         'users.id as user_id',
         'users.org_id',
         'users.state',
+        'role_grants.role',
+        'role_grants.org_id as grant_org_id',
       ])
       .where('access_tokens.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+      .execute();
+    const row = rows[0];
     if (
       !row ||
       !tokenHashesEqual(row.token_hash, tokenHash) ||
@@ -43,15 +48,11 @@ export class Authenticator {
     ) {
       throw Errors.tokenInvalid();
     }
-    const grants = await this.db
-      .selectFrom('role_grants')
-      .select(['role', 'org_id'])
-      .where('user_id', '=', row.user_id)
-      .execute();
+    const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grant_org_id }]));
     return {
       userId: row.user_id,
       orgId: row.org_id,
-      grants: grants.map((g) => ({ role: g.role, orgId: g.org_id })),
+      grants,
     };
   }
 }

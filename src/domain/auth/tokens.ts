@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A new bearer token secret: 32 random bytes, base64url. Shown once, stored only as a hash. */
 export function generateToken(): string {
@@ -6,7 +6,8 @@ export function generateToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  // One-shot hashing (Node ≥ 20.12): no Hash object per request.
+  return hash('sha256', token, 'hex');
 }
 
 export function tokenHashesEqual(a: string, b: string): boolean {
