@@ -1,6 +1,7 @@
 // Bearer token → viewer (spec §5). Tokens are looked up by their SHA-256 and compared in
 // constant time; expired and revoked tokens are rejected on every request (no cache).
 import type { Kysely } from 'kysely';
+import { precompile } from '../../db/precompiled.js';
 import type { Database } from '../../db/types.js';
 import type { Clock } from '../../ids.js';
 import { Errors } from '../errors.js';
@@ -8,19 +9,9 @@ import type { Viewer } from './permissions.js';
 import { hashToken, tokenHashesEqual } from './tokens.js';
 
 export class Authenticator {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-  ) {}
-
-  /** Throws the contract's 401 errors; returns the viewer for a valid token. */
-  async authenticate(authorization: string | null): Promise<Viewer> {
-    if (authorization === null || authorization === '') throw Errors.authHeaderMissing();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1]) throw Errors.authHeaderInvalid();
-    const tokenHash = hashToken(match[1]);
-    // One statement: the token, its user and the user's role grants (one row per grant).
-    const rows = await this.db
+  /** One statement: the token, its user and the user's role grants (one row per grant). */
+  private readonly byTokenHash = precompile((db, p: { tokenHash: string }) =>
+    db
       .selectFrom('access_tokens')
       .innerJoin('users', 'users.id', 'access_tokens.user_id')
       .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
@@ -34,8 +25,21 @@ export class Authenticator {
         'role_grants.role',
         'role_grants.org_id as grant_org_id',
       ])
-      .where('access_tokens.token_hash', '=', tokenHash)
-      .execute();
+      .where('access_tokens.token_hash', '=', p.tokenHash),
+  );
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Throws the contract's 401 errors; returns the viewer for a valid token. */
+  async authenticate(authorization: string | null): Promise<Viewer> {
+    if (authorization === null || authorization === '') throw Errors.authHeaderMissing();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) throw Errors.authHeaderInvalid();
+    const tokenHash = hashToken(match[1]);
+    const { rows } = await this.byTokenHash(this.db, { tokenHash });
     const row = rows[0];
     if (
       !row ||

@@ -1,7 +1,8 @@
 // Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
 import { plainTransact, type Transact } from '../../db/group-commit.js';
+import { precompile } from '../../db/precompiled.js';
 import type { Database, OutboxRow, UserRow, UserUpdate } from '../../db/types.js';
 import type { IdGenerator } from '../../ids.js';
 import {
@@ -112,6 +113,9 @@ export function userColumns(change: {
 export { isUniqueViolation };
 
 export class UserRepository {
+  /** The statements every update runs, compiled once (src/db/precompiled.ts). */
+  private readonly statements = updatePathStatements();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly newId: IdGenerator,
@@ -120,8 +124,8 @@ export class UserRepository {
   ) {}
 
   async findUser(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toUser(row) : undefined;
+    const { rows } = await this.statements.findUser(this.db, { id });
+    return rows[0] ? toUser(rows[0]) : undefined;
   }
 
   async findOrganization(id: string): Promise<Organization | undefined> {
@@ -185,13 +189,14 @@ export class UserRepository {
     const sequence = user.sequence + events.length;
     try {
       return await this.transact(async (trx) => {
-        const updated = await trx
-          .updateTable('users')
-          .set({ ...change.columns, sequence, change_date: now })
-          .where('id', '=', user.id)
-          .where('sequence', '=', user.sequence)
-          .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) !== 1) return { ok: false, reason: 'conflict' } as const;
+        const updated = await this.statements.updateUser(trx, {
+          ...change.columns,
+          sequence,
+          change_date: now,
+          where_id: user.id,
+          where_sequence: user.sequence,
+        });
+        if (Number(updated.numAffectedRows) !== 1) return { ok: false, reason: 'conflict' } as const;
         if (change.consumeCode) {
           const consumed = await trx
             .deleteFrom('verification_codes')
@@ -319,21 +324,18 @@ export class UserRepository {
     events: NewEvent[],
     now: string,
   ): Promise<void> {
-    if (events.length === 0) return;
-    await trx
-      .insertInto('user_events')
-      .values(
-        events.map((event, i) => ({
-          user_id: user.id,
-          sequence: user.sequence + i + 1,
-          type: event.type,
-          payload: JSON.stringify(event.payload),
-          creator,
-          resource_owner: user.orgId,
-          created_at: now,
-        })),
-      )
-      .execute();
+    // One statement per event: one compiled shape, and an update rarely has more than two.
+    for (const [i, event] of events.entries()) {
+      await this.statements.insertEvent(trx, {
+        user_id: user.id,
+        sequence: user.sequence + i + 1,
+        type: event.type,
+        payload: JSON.stringify(event.payload),
+        creator,
+        resource_owner: user.orgId,
+        created_at: now,
+      });
+    }
   }
 
   /** Used by seeding and tests: the raw event log of a user. */
@@ -349,5 +351,21 @@ export class UserRepository {
 }
 
 class ConflictSignal extends Error {}
+
+/** Statements on every update's path, built once per repository (one database, one dialect). */
+function updatePathStatements() {
+  return {
+    findUser: precompile((db, p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+    /** Sets the given columns where id and sequence still match (`where_*`); one shape per column set. */
+    updateUser: precompile(
+      (db, slots: UserUpdate & { where_id: string; where_sequence: number }) => {
+        const { where_id, where_sequence, ...set } = slots;
+        return db.updateTable('users').set(set).where('id', '=', where_id).where('sequence', '=', where_sequence);
+      },
+      (params) => Object.keys(params).join(','),
+    ),
+    insertEvent: precompile((db, p: Insertable<Database['user_events']>) => db.insertInto('user_events').values(p)),
+  };
+}
 
 export { usernameKey };
