@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
@@ -18,6 +17,7 @@ import { UserRepository } from '../../src/domain/users/user-repository.js';
 import { newId, systemClock } from '../../src/ids.js';
 import { openMigratedDatabase } from '../../src/runtime.js';
 import { createTestSchema, DEFAULT_TEST_DATABASE_URL, postgresUnreachable } from '../support/engine.js';
+import { freePort } from '../support/processes.js';
 
 /** bcrypt cost of the gateways and of the raw comparison. */
 export const COST = 10;
@@ -26,15 +26,7 @@ export const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // --- processes -----------------------------------------------------------------------------------
 
-export async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+export { freePort } from '../support/processes.js';
 
 export interface Server {
   name: string;

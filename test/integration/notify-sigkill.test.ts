@@ -3,23 +3,12 @@
 // the lease expires and delivers it; SIGTERM then stops it cleanly.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
 import { type DatabaseHandle, openSqlite } from '../../src/db/connection.js';
+import { freePort, seedWithCli } from '../support/processes.js';
 import { startSmtpPeer } from './notify-peers.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,25 +55,7 @@ describe.skipIf(process.env.TEST_ENGINE === 'postgres')('a gateway killed while 
   }
 
   beforeAll(async () => {
-    const org = (await runCli(['org', 'add', '--name', 'Acme'], env)) as { id: string };
-    const args = (name: string) => [
-      'user',
-      'add',
-      '--org',
-      org.id,
-      '--username',
-      name,
-      '--given-name',
-      name,
-      '--family-name',
-      'Test',
-      '--email',
-      `${name}@acme.ch`,
-    ];
-    userId = ((await runCli(args('user'), env)) as { id: string }).id;
-    const admin = (await runCli(args('admin'), env)) as { id: string };
-    await runCli(['role', 'add', '--user', admin.id, '--role', 'IAM_OWNER'], env);
-    token = ((await runCli(['token', 'add', '--user', admin.id], env)) as { token: string }).token;
+    ({ userId, token } = await seedWithCli(env));
     db = openSqlite(env.DATABASE_URL);
   }, 60_000);
 

@@ -1,21 +1,10 @@
 // The gateway as a real process: SIGTERM stops accepting, lets the in-flight request finish, exits 0.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, seedWithCli } from '../support/processes.js';
 
 describe('graceful shutdown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-shutdown-'));
@@ -26,46 +15,8 @@ describe('graceful shutdown', () => {
   let token: string;
 
   beforeAll(async () => {
-    const org = (await runCli(['org', 'add', '--name', 'Acme'], env)) as { id: string };
-    const user = (await runCli(
-      [
-        'user',
-        'add',
-        '--org',
-        org.id,
-        '--username',
-        'u',
-        '--given-name',
-        'U',
-        '--family-name',
-        'Ser',
-        '--email',
-        'u@acme.ch',
-        '--password',
-        'Old-pass1!',
-      ],
-      { ...env, PASSWORD_HASH_COST: '4' },
-    )) as { id: string };
-    userId = user.id;
-    const admin = (await runCli(
-      [
-        'user',
-        'add',
-        '--org',
-        org.id,
-        '--username',
-        'admin',
-        '--given-name',
-        'A',
-        '--family-name',
-        'D',
-        '--email',
-        'a@acme.ch',
-      ],
-      env,
-    )) as { id: string };
-    await runCli(['role', 'add', '--user', admin.id, '--role', 'IAM_OWNER'], env);
-    token = ((await runCli(['token', 'add', '--user', admin.id], env)) as { token: string }).token;
+    // The user's password is hashed at cost 4 (seeding stays fast); the gateway hashes at 13.
+    ({ userId, token } = await seedWithCli({ ...env, PASSWORD_HASH_COST: '4' }, { password: 'Old-pass1!' }));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -2,11 +2,11 @@
 // live gateway process. The only substitution is the gateway's address (a free port, not 8080).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/processes.js';
 
 const run = promisify(execFile);
 
@@ -18,16 +18,6 @@ function quickStartScript(): string {
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
   // `npm start &` is the gateway this test runs itself.
   return blocks.join('\n').replace(/^npm start &$/m, '');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('README quick start', () => {

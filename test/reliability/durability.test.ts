@@ -4,25 +4,14 @@
 // integrity check must pass.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { freePort, seedWithCli } from '../support/processes.js';
 
 const KILLS = 3;
 const WRITERS = 4;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-durability-'));
 const dbPath = join(dir, 'db.sqlite');
@@ -58,44 +47,7 @@ async function kill(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const org = (await runCli(['org', 'add', '--name', 'Acme'], env)) as { id: string };
-  const user = (await runCli(
-    [
-      'user',
-      'add',
-      '--org',
-      org.id,
-      '--username',
-      'u',
-      '--given-name',
-      'U',
-      '--family-name',
-      'S',
-      '--email',
-      'u@acme.ch',
-    ],
-    env,
-  )) as { id: string };
-  userId = user.id;
-  const admin = (await runCli(
-    [
-      'user',
-      'add',
-      '--org',
-      org.id,
-      '--username',
-      'admin',
-      '--given-name',
-      'A',
-      '--family-name',
-      'D',
-      '--email',
-      'a@acme.ch',
-    ],
-    env,
-  )) as { id: string };
-  await runCli(['role', 'add', '--user', admin.id, '--role', 'IAM_OWNER'], env);
-  token = ((await runCli(['token', 'add', '--user', admin.id], env)) as { token: string }).token;
+  ({ userId, token } = await seedWithCli(env));
 }, 30_000);
 
 afterAll(async () => {

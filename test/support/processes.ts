@@ -1,0 +1,55 @@
+// Shared by the tests that run the gateway as a real process: a free port, and a world seeded
+// through the CLI (one organization, one user, an IAM_OWNER admin with a token).
+import { createServer } from 'node:net';
+import { runCli } from '../../src/cli.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CliWorld {
+  orgId: string;
+  /** A human user named `user` (with `password` when given). */
+  userId: string;
+  /** An IAM_OWNER named `admin` and its bearer token. */
+  adminId: string;
+  token: string;
+}
+
+/** Seeds DATABASE_URL of `env` through the CLI, as an operator would. */
+export async function seedWithCli(
+  env: Record<string, string | undefined>,
+  options: { password?: string } = {},
+): Promise<CliWorld> {
+  const org = (await runCli(['org', 'add', '--name', 'Acme'], env)) as { id: string };
+  const human = (name: string, extra: string[] = []) =>
+    runCli(
+      [
+        'user',
+        'add',
+        '--org',
+        org.id,
+        '--username',
+        name,
+        '--given-name',
+        name,
+        '--family-name',
+        'Test',
+        '--email',
+        `${name}@acme.ch`,
+        ...extra,
+      ],
+      env,
+    ) as Promise<{ id: string }>;
+  const user = await human('user', options.password ? ['--password', options.password] : []);
+  const admin = await human('admin');
+  await runCli(['role', 'add', '--user', admin.id, '--role', 'IAM_OWNER'], env);
+  const { token } = (await runCli(['token', 'add', '--user', admin.id], env)) as { token: string };
+  return { orgId: org.id, userId: user.id, adminId: admin.id, token };
+}
