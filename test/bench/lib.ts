@@ -17,7 +17,7 @@ import { UserRepository } from '../../src/domain/users/user-repository.js';
 import { newId, systemClock } from '../../src/ids.js';
 import { openMigratedDatabase } from '../../src/runtime.js';
 import { createTestSchema, DEFAULT_TEST_DATABASE_URL, postgresUnreachable } from '../support/engine.js';
-import { freePort } from '../support/processes.js';
+import { freePort, startCommand } from '../support/processes.js';
 
 /** bcrypt cost of the gateways and of the raw comparison. */
 export const COST = 10;
@@ -41,8 +41,8 @@ export async function startServer(name: string, script: string, env: Record<stri
   const base = `http://127.0.0.1:${port}`;
   const stderr: string[] = [];
   const started = performance.now();
-  // Built JavaScript runs on plain node, TypeScript through tsx.
-  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  // Built JavaScript runs with npm start's node options (heap limit, source maps), TypeScript through tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : startCommand().nodeArgs;
   const child = spawn(process.execPath, [...nodeArgs, ...loader, script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

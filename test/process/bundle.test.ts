@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { verify } from '@node-rs/bcrypt';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, seedWithCli } from '../support/processes.js';
+import { freePort, seedWithCli, startCommand } from '../support/processes.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -37,7 +37,9 @@ describe('the built bundle (npm start)', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // Exactly what `npm start` runs after building.
-    child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    const start = startCommand();
+    expect(start.script).toBe('dist/main.js');
+    child = spawn(process.execPath, [...start.nodeArgs, start.script], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'pipe'],

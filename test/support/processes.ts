@@ -1,5 +1,6 @@
 // Shared by the tests that run the gateway as a real process: a free port, and a world seeded
 // through the CLI (one organization, one user, an IAM_OWNER admin with a token).
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { runCli } from '../../src/cli.js';
 
@@ -52,4 +53,17 @@ export async function seedWithCli(
   await runCli(['role', 'add', '--user', admin.id, '--role', 'IAM_OWNER'], env);
   const { token } = (await runCli(['token', 'add', '--user', admin.id], env)) as { token: string };
   return { orgId: org.id, userId: user.id, adminId: admin.id, token };
+}
+
+/**
+ * What `npm start` runs after building: the node options and the script of its last command
+ * (package.json is the one place they are written down).
+ */
+export function startCommand(): { nodeArgs: string[]; script: string } {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = (pkg.scripts.start.split('&&').pop() as string).trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start does not end in a node command: ${pkg.scripts.start}`);
+  return { nodeArgs: words.slice(1, -1), script: words.at(-1) as string };
 }
