@@ -1,4 +1,5 @@
-// Precompiled statements (src/db/precompiled.ts): compiled once per shape, bound per call.
+// Statements on SQLite: precompiled statements (src/db/precompiled.ts), compiled once per shape and
+// bound per call, and the rows the driver adapter (src/db/connection.ts) builds.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/connection.js';
@@ -64,5 +65,23 @@ describe('precompile', () => {
     );
     await find(db, { id: '1' });
     await expect(find(db, {} as { id: string })).rejects.toThrow('precompiled statement: no value for id');
+  });
+});
+
+describe('SQLite rows', () => {
+  it('come back as plain objects keyed by column (a later column of the same name wins), iterable too', async () => {
+    await sql`create table dup (id text, a text)`.execute(handle.db);
+    await sql`insert into dup values ('1', 'x'), ('2', 'y')`.execute(handle.db);
+    const { rows } = await sql<{ id: string; a: string }>`select id, a, a as id from dup order by 1`.execute(handle.db);
+    expect(rows).toEqual([
+      { id: 'x', a: 'x' },
+      { id: 'y', a: 'y' },
+    ]);
+    const streamed: unknown[] = [];
+    for await (const row of db.selectFrom('dup').select(['id', 'a']).orderBy('id').stream()) streamed.push(row);
+    expect(streamed).toEqual([
+      { id: '1', a: 'x' },
+      { id: '2', a: 'y' },
+    ]);
   });
 });
