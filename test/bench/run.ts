@@ -54,8 +54,6 @@ const GATEWAY = 'dist/main.js';
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const PROFILE = args.has('--profile');
-/** --threadpool=N: UV_THREADPOOL_SIZE for the gateways only (an experiment knob; default: inherited). */
-const THREADPOOL = process.argv.find((a) => a.startsWith('--threadpool='))?.split('=')[1];
 /** --db sqlite (the default) | postgres; also --db=postgres. */
 const DB = process.argv.includes('--db')
   ? process.argv[process.argv.indexOf('--db') + 1]
@@ -106,7 +104,6 @@ async function main() {
       PASSWORD_HASH_COST: String(COST),
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
-      ...(THREADPOOL ? { UV_THREADPOOL_SIZE: THREADPOOL } : {}),
     };
     // The baseline and the NORMAL gateway (and on PostgreSQL the second instance) start while the
     // database is seeded; the measured gateway then starts alone, so that ready_ms is its own start-up time.
@@ -299,7 +296,6 @@ async function main() {
       );
     }
     out.push(`verified writes (2xx answers, each matched by one event): ${verified.length} phases`);
-    if (THREADPOOL) out.push(`gateways ran with UV_THREADPOOL_SIZE=${THREADPOOL}`);
     if (PROFILE) out.push(`CPU profiles of the gateway: ${profileDir}/*.cpuprofile (written when it stops)`);
     for (const server of servers) {
       const warnings = server.stderr.join('').trim();
