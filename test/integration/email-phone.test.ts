@@ -2,7 +2,7 @@
 // faces: GraphQL `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
-import { FACES, type Face, type Failure, type Input, type Outcome, updateThrough } from '../support/faces.js';
+import { details, FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
 import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
@@ -18,24 +18,6 @@ afterEach(() => h.close());
 /** One updateHumanUser through one face (see test/support/faces.ts). */
 const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
   updateThrough(h, face, token, userId, input);
-
-const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
-  status,
-  error: { status, code, message, ...(id ? { id } : {}), ...extra },
-});
-
-/** The success body, failing the test with the error when there is none. */
-function ok(outcome: Outcome): Record<string, unknown> {
-  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
-  expect(outcome.status).toBe(200);
-  return outcome.ok;
-}
-
-const details = (sequence: number, resourceOwner: string, at = '2026-11-23T10:00:00.000Z') => ({
-  sequence: String(sequence),
-  changeDate: at,
-  resourceOwner,
-});
 
 async function eventTypes(userId: string): Promise<string[]> {
   return (await h.repository.events(userId)).map((e) => e.type);

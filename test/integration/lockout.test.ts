@@ -1,7 +1,7 @@
 // Spec §4.5 (failed current-password checks): lockout policy, the slow-down of repeated
 // failures, and one credential check per GraphQL request however many aliases it carries.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, type Face, type Failure, type Input, type Outcome, updateThrough } from '../support/faces.js';
+import { FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
 import { createHarness, type Harness, PASSWORD, RESET, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
@@ -17,18 +17,6 @@ afterEach(() => h.close());
 /** One updateHumanUser through one face (see test/support/faces.ts). */
 const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
   updateThrough(h, face, token, userId, input);
-
-const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
-  status,
-  error: { status, code, message, ...(id ? { id } : {}), ...extra },
-});
-
-/** The success body, failing the test with the error when there is none. */
-function ok(outcome: Outcome): Record<string, unknown> {
-  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
-  expect(outcome.status).toBe(200);
-  return outcome.ok;
-}
 
 const NEW_PASSWORD = 'Neues-Passwort9';
 const WRONG = 'Wrong-Password1';

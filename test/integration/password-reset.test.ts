@@ -3,12 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
 import {
+  details,
   FACES,
   type Face,
-  type Failure,
+  fail,
   graphqlFailure,
   type Input,
   type Outcome,
+  ok,
   restFailure,
   toRest,
   updateThrough,
@@ -42,24 +44,6 @@ async function reset(face: Face, token: string | null, userId: string, input: In
   if (res.status === 200) return { status: 200, ok: res.body };
   return { status: res.status, error: restFailure(res.status, res.body) };
 }
-
-const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
-  status,
-  error: { status, code, message, ...(id ? { id } : {}), ...extra },
-});
-
-/** The success body, failing the test with the error when there is none. */
-function ok(outcome: Outcome): Record<string, unknown> {
-  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
-  expect(outcome.status).toBe(200);
-  return outcome.ok;
-}
-
-const details = (sequence: number, resourceOwner: string, at = '2026-11-23T10:00:00.000Z') => ({
-  sequence: String(sequence),
-  changeDate: at,
-  resourceOwner,
-});
 
 const CODE = /^[A-Z0-9]{6}$/;
 const NEW_PASSWORD = 'Neues-Passwort9';

@@ -4,11 +4,13 @@ import { hash } from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CREDENTIALS_CHECK_ERROR,
+  details,
   FACES,
   type Face,
-  type Failure,
+  fail,
   type Input,
   type Outcome,
+  ok,
   updateThrough,
 } from '../support/faces.js';
 import { createHarness, type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../support/harness.js';
@@ -26,24 +28,6 @@ afterEach(() => h.close());
 /** One updateHumanUser through one face (see test/support/faces.ts). */
 const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
   updateThrough(h, face, token, userId, input);
-
-const fail = (status: number, code: number, message: string, id?: string, extra: Partial<Failure> = {}): Outcome => ({
-  status,
-  error: { status, code, message, ...(id ? { id } : {}), ...extra },
-});
-
-/** The success body, failing the test with the error when there is none. */
-function ok(outcome: Outcome): Record<string, unknown> {
-  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
-  expect(outcome.status).toBe(200);
-  return outcome.ok;
-}
-
-const details = (sequence: number, resourceOwner: string, at = '2026-11-23T10:00:00.000Z') => ({
-  sequence: String(sequence),
-  changeDate: at,
-  resourceOwner,
-});
 
 async function eventTypes(userId: string): Promise<string[]> {
   return (await h.repository.events(userId)).map((e) => e.type);

@@ -83,3 +83,29 @@ export async function updateThrough(
   if (res.status === 200) return { status: 200, ok: res.body };
   return { status: res.status, error: restFailure(res.status, res.body) };
 }
+
+/** The normalized failure an Outcome carries (one shape for both faces). */
+export const fail = (
+  status: number,
+  code: number,
+  message: string,
+  id?: string,
+  extra: Partial<Failure> = {},
+): Outcome => ({
+  status,
+  error: { status, code, message, ...(id ? { id } : {}), ...extra },
+});
+
+/** The success body, failing the test with the error when there is none. */
+export function ok(outcome: Outcome): Record<string, unknown> {
+  if (!('ok' in outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome)}`);
+  expect(outcome.status).toBe(200);
+  return outcome.ok;
+}
+
+/** `details` of a success at the harness's start time unless given. */
+export const details = (sequence: number, resourceOwner: string, at = '2026-11-23T10:00:00.000Z') => ({
+  sequence: String(sequence),
+  changeDate: at,
+  resourceOwner,
+});
