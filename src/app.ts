@@ -4,7 +4,7 @@
 import { type ExecutionArgs, Kind, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Config } from './config.js';
-import { createContext, type GraphQLContext, type Services } from './context.js';
+import { createContext, type GraphQLContext, localOperationsFactory } from './context.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { Authenticator } from './domain/auth/authenticate.js';
 import { DomainError } from './domain/errors.js';
@@ -19,6 +19,7 @@ import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics, useObservability } from './observability/observability.js';
 import { useOpenApi } from './openapi/openapi.js';
+import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
@@ -57,7 +58,7 @@ function useAuthenticationFirst(): Plugin<GraphQLContext> {
     async onExecute({ args, setResultAndStopExecution }) {
       if (!needsViewer(args)) return;
       try {
-        await (args.contextValue as GraphQLContext).viewer();
+        await (args.contextValue as GraphQLContext).operations.authenticate();
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         setResultAndStopExecution({ errors: [domainToGraphQLError(error)], data: null });
@@ -148,7 +149,7 @@ export function createApp(deps: AppDeps) {
   const hasher = deps.hasher ?? (ownHasher as PasswordHasher);
   const repository = new UserRepository(database.db, newId, database.transact);
   const metrics = createMetrics(database.db, { processMetrics: config.nodeEnv !== 'test' });
-  const services: Services = {
+  const services: LocalBackend = {
     users: new UserService({
       repository,
       hasher,
@@ -158,6 +159,7 @@ export function createApp(deps: AppDeps) {
     }),
     authenticator: new Authenticator(database.db, clock),
   };
+  const operationsFor = localOperationsFactory(services);
   const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -175,7 +177,7 @@ export function createApp(deps: AppDeps) {
   }
 }`,
     },
-    context: ({ request }) => createContext(services, request),
+    context: ({ request }) => createContext(operationsFor, request),
     plugins: framePlugins(
       { config, logger, metrics },
       {

@@ -1,39 +1,41 @@
-// Per-request context: who is calling (resolved once, lazily) and the services.
-import type { Authenticator } from './domain/auth/authenticate.js';
-import type { Viewer } from './domain/auth/permissions.js';
+// Per-request context: the user operations on behalf of the caller, and the request's
+// credential-check budget (one password or code check per request; the rate-limit plugin wraps it).
 import { Errors } from './domain/errors.js';
-import type { RequestBudget, UserService } from './domain/users/user-service.js';
+import type { RequestBudget } from './domain/users/user-service.js';
 import { requestInfo } from './observability/observability.js';
-
-export interface Services {
-  users: UserService;
-  authenticator: Authenticator;
-}
+import { type LocalBackend, localOperations, type UserOperations } from './operations.js';
 
 export interface GraphQLContext {
-  services: Services;
-  /** The authenticated caller; rejects with the contract's 401 errors. Memoized per request. */
-  viewer(): Promise<Viewer>;
+  /** What resolvers may ask; authentication is lazy and memoized per request. */
+  operations: UserOperations;
   budget: RequestBudget;
 }
 
-export function createContext(services: Services, request: Request): GraphQLContext {
-  let viewer: Promise<Viewer> | undefined;
+/** Builds the operations of one request (the local domain, or another backend). */
+export type OperationsFactory = (request: Request, context: GraphQLContext) => UserOperations;
+
+/** The local backend's factory: the domain services, the caller from the Authorization header. */
+export function localOperationsFactory(backend: LocalBackend): OperationsFactory {
+  return (request, context) =>
+    localOperations(backend, {
+      authorization: request.headers.get('authorization'),
+      budget: () => context.budget,
+      onViewer: (viewer) => {
+        requestInfo(request).userId = viewer.userId;
+      },
+    });
+}
+
+export function createContext(operationsFor: OperationsFactory, request: Request): GraphQLContext {
   let credentialChecks = 0;
-  return {
-    services,
-    viewer() {
-      viewer ??= services.authenticator.authenticate(request.headers.get('authorization')).then((v) => {
-        requestInfo(request).userId = v.userId;
-        return v;
-      });
-      return viewer;
-    },
+  const context = {
     budget: {
       consumeCredentialCheck() {
         credentialChecks++;
         if (credentialChecks > 1) throw Errors.oneCredentialCheckPerRequest();
       },
     },
-  };
+  } as GraphQLContext;
+  context.operations = operationsFor(request, context);
+  return context;
 }

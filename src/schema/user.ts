@@ -1,7 +1,13 @@
 // The human user family: HumanUser and Details, Query.user / Query.userById, and the two
 // mutations of spec §6 (updateHumanUser, passwordReset) with their inputs.
-import type { Details, Gender as DomainGender, User } from '../domain/users/model.js';
-import type { EmailVerification, PhoneVerification, UpdateHumanUserCommand } from '../domain/users/user-service.js';
+import type {
+  Details,
+  Gender as DomainGender,
+  EmailVerification,
+  PhoneVerification,
+  UpdateHumanUserCommand,
+  User,
+} from '../operations.js';
 import { builder } from './builder.js';
 import { passwordResetInputSchema, updateHumanUserInputSchema } from './validation.js';
 
@@ -100,14 +106,14 @@ builder.queryFields((t) => ({
     description:
       'A human user by id; null when it does not exist, is deleted, is a machine user, or is not visible to the caller.',
     args: { userId: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: async (_root, args, ctx) => ctx.services.users.getVisibleUser(await ctx.viewer(), args.userId),
+    resolve: (_root, args, ctx) => ctx.operations.getUser(args.userId),
   }),
   userById: t.field({
     type: HumanUserRef,
     description:
       "Like `user`, but answers ZITADEL GetUserByID's errors (NOT_FOUND `QUERY-Dfbg2`, `AUTHZ-cdgFk`, PERMISSION_DENIED) instead of null. Used by the REST adapter's `GET /v2/users/{userId}`.",
     args: { userId: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: async (_root, args, ctx) => ctx.services.users.getUserById(await ctx.viewer(), args.userId),
+    resolve: (_root, args, ctx) => ctx.operations.getUserById(args.userId),
   }),
 }));
 
@@ -292,8 +298,7 @@ builder.mutationFields((t) => ({
     description:
       "ZITADEL's UpdateHumanUser (`PUT /v2/users/human/{userId}`): changes username, profile, email, phone and password in one atomic write.",
     args: { input: t.arg({ type: UpdateHumanUserInput, required: true, description: 'What to change.' }) },
-    resolve: async (_root, args, ctx) =>
-      ctx.services.users.updateHumanUser(await ctx.viewer(), toUpdateCommand(args.input), ctx.budget),
+    resolve: (_root, args, ctx) => ctx.operations.updateHumanUser(toUpdateCommand(args.input)),
   }),
 }));
 
@@ -341,7 +346,7 @@ builder.mutationFields((t) => ({
     description:
       "ZITADEL's PasswordReset (`POST /v2/users/{userId}/password_reset`): creates a reset code valid for 1 hour, replacing any earlier one.",
     args: { input: t.arg({ type: PasswordResetInput, required: true, description: 'Whom and how.' }) },
-    resolve: async (_root, args, ctx) => {
+    resolve: (_root, args, ctx) => {
       const input = args.input;
       const delivery =
         input.returnCode != null
@@ -349,7 +354,7 @@ builder.mutationFields((t) => ({
           : input.sendLink?.urlTemplate != null
             ? ({ kind: 'sendLink', urlTemplate: input.sendLink.urlTemplate } as const)
             : ({ kind: 'sendLink' } as const);
-      return ctx.services.users.passwordReset(await ctx.viewer(), { userId: input.userId, delivery });
+      return ctx.operations.passwordReset({ userId: input.userId, delivery });
     },
   }),
 }));

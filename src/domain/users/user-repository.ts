@@ -3,10 +3,9 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
 import { plainTransact, type Transact } from '../../db/group-commit.js';
 import { precompile } from '../../db/precompiled.js';
-import type { Database, OutboxRow, UserRow, UserUpdate } from '../../db/types.js';
+import type { Database, UserRow, UserUpdate } from '../../db/types.js';
 import type { IdGenerator } from '../../ids.js';
 import {
-  type Details,
   type Gender,
   type NewEvent,
   type Organization,
@@ -16,34 +15,13 @@ import {
   usernameKey,
 } from './model.js';
 import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT } from './passwords.js';
+import type { ApplyResult, ChangeSet, CodeKind, UserStore } from './store.js';
+import { userColumns } from './user-columns.js';
 
-export type CodeKind = 'email' | 'phone' | 'password_reset';
-
-export interface NewOutboxMessage {
-  kind: OutboxRow['kind'];
-  channel: OutboxRow['channel'];
-  recipient: string;
-  language: string;
-  payload: { code: string; url?: string };
-}
-
-/** Everything one update writes, applied atomically by `applyChange`. */
-export interface ChangeSet {
-  user: User;
-  creator: string;
-  events: NewEvent[];
-  columns: UserUpdate;
-  setCodes: { kind: CodeKind; codeHash: string; urlTemplate: string | null; expiresAt: string }[];
-  deleteCodes: CodeKind[];
-  /** A code that must still be pending when the write commits (single use). */
-  consumeCode?: { kind: CodeKind; codeHash: string };
-  outbox: NewOutboxMessage[];
-}
-
-export type ApplyResult = { ok: true; details: Details } | { ok: false; reason: 'conflict' | 'username_taken' };
+export type { ApplyResult, ChangeSet, CodeKind, NewOutboxMessage, UserStore } from './store.js';
+export { userColumns };
 
 const bool = (v: number | null | undefined) => v === 1;
-const flag = (v: boolean): 0 | 1 => (v ? 1 : 0);
 
 function toUser(row: UserRow): User {
   return {
@@ -70,49 +48,10 @@ function toUser(row: UserRow): User {
   };
 }
 
-/** Maps domain field changes onto columns (the one mapping between camelCase and snake_case). */
-export function userColumns(change: {
-  username?: string;
-  usernameKey?: string;
-  givenName?: string;
-  familyName?: string;
-  nickName?: string;
-  displayName?: string;
-  preferredLanguage?: string;
-  gender?: number;
-  email?: string;
-  emailVerified?: boolean;
-  phone?: string;
-  phoneVerified?: boolean;
-  passwordHash?: string;
-  passwordChangeRequired?: boolean;
-  failedPasswordAttempts?: number;
-  state?: User['state'];
-}): UserUpdate {
-  const c: UserUpdate = {};
-  if (change.username !== undefined) c.username = change.username;
-  if (change.usernameKey !== undefined) c.username_key = change.usernameKey;
-  if (change.givenName !== undefined) c.given_name = change.givenName;
-  if (change.familyName !== undefined) c.family_name = change.familyName;
-  if (change.nickName !== undefined) c.nick_name = change.nickName;
-  if (change.displayName !== undefined) c.display_name = change.displayName;
-  if (change.preferredLanguage !== undefined) c.preferred_language = change.preferredLanguage;
-  if (change.gender !== undefined) c.gender = change.gender;
-  if (change.email !== undefined) c.email = change.email;
-  if (change.emailVerified !== undefined) c.email_verified = flag(change.emailVerified);
-  if (change.phone !== undefined) c.phone = change.phone;
-  if (change.phoneVerified !== undefined) c.phone_verified = flag(change.phoneVerified);
-  if (change.passwordHash !== undefined) c.password_hash = change.passwordHash;
-  if (change.passwordChangeRequired !== undefined) c.password_change_required = flag(change.passwordChangeRequired);
-  if (change.failedPasswordAttempts !== undefined) c.failed_password_attempts = change.failedPasswordAttempts;
-  if (change.state !== undefined) c.state = change.state;
-  return c;
-}
-
 // Driver errors (SQLite vs PostgreSQL) are read in one place: src/db/errors.ts.
 export { isUniqueViolation };
 
-export class UserRepository {
+export class UserRepository implements UserStore {
   /** The statements every update runs, compiled once (src/db/precompiled.ts). */
   private readonly statements = updatePathStatements();
 
@@ -321,7 +260,7 @@ export class UserRepository {
     trx: Transaction<Database>,
     user: { id: string; orgId: string; sequence: number },
     creator: string,
-    events: NewEvent[],
+    events: readonly NewEvent[],
     now: string,
   ): Promise<void> {
     // One statement per event: one compiled shape, and an update rarely has more than two.

@@ -1,0 +1,39 @@
+// Spec §4.4: phone — a new number is unverified until `isVerified` or a code; the code is
+// returned (`returnCode`) or sent by SMS through the outbox. An empty or absent number never
+// removes the phone; an unchanged one only takes `isVerified`.
+
+import type { UserChange } from '../change-set.js';
+import type { PhoneCommand } from '../commands.js';
+
+/** Applies the phone section (`normalized`: the number in E.164, if one was sent). */
+export function changePhone(
+  change: UserChange,
+  phone: PhoneCommand | undefined,
+  normalized: string | undefined,
+): string | undefined {
+  if (!phone) return undefined;
+  const { user } = change;
+  const verification = phone.verification;
+  if (normalized === undefined || normalized === user.phone.phone) {
+    if (verification?.kind === 'isVerified' && user.phone.phone !== '' && !user.phone.isVerified) {
+      change.markPhoneVerified();
+    }
+    return undefined;
+  }
+  change.emit('phone.changed', { phone: normalized }, { phone: normalized, phoneVerified: false });
+  if (verification?.kind === 'isVerified') {
+    change.markPhoneVerified();
+    return undefined;
+  }
+  const returnCode = verification?.kind === 'returnCode';
+  const code = change.addCode('phone', { returnCode });
+  if (returnCode) return code;
+  change.notify({
+    kind: 'phone_verification',
+    channel: 'sms',
+    recipient: normalized,
+    language: user.profile.preferredLanguage,
+    payload: { code },
+  });
+  return undefined;
+}

@@ -1,0 +1,71 @@
+// The seam between the faces and a backend: everything a resolver can ask about users, per
+// request. Resolvers (src/schema) depend on this interface only; the local implementation below
+// runs the domain on the gateway's own database, and an upstream implementation (issue 18) can
+// call ZITADEL instead — with the caller's Authorization passed through — without a change to
+// src/schema, src/rest or src/grpc.
+import type { Authenticator } from './domain/auth/authenticate.js';
+import type { Viewer } from './domain/auth/permissions.js';
+import type {
+  PasswordResetCommand,
+  PasswordResetResult,
+  UpdateHumanUserCommand,
+  UpdateHumanUserResult,
+} from './domain/users/commands.js';
+import type { User } from './domain/users/model.js';
+import type { RequestBudget, UserService } from './domain/users/user-service.js';
+
+export type * from './domain/users/commands.js';
+export type { Details, Gender, User } from './domain/users/model.js';
+
+/** The user operations of one request, on behalf of its caller. */
+export interface UserOperations {
+  /**
+   * Establishes who is calling (spec §2.1: before anything else); rejects with the contract's 401
+   * errors. Idempotent: every operation below authenticates through the same memoized result.
+   */
+  authenticate(): Promise<void>;
+  updateHumanUser(cmd: UpdateHumanUserCommand): Promise<UpdateHumanUserResult>;
+  passwordReset(cmd: PasswordResetCommand): Promise<PasswordResetResult>;
+  /** The user if it exists and the caller may read it, else null. */
+  getUser(userId: string): Promise<User | null>;
+  /** The user, or GetUserByID's errors (not found, membership, permission). */
+  getUserById(userId: string): Promise<User>;
+  // Next (issue 15): verifyEmail, resendEmailCode, verifyPhone, resendPhoneCode, updateUser.
+}
+
+/** Everything the local implementation needs, shared by all requests. */
+export interface LocalBackend {
+  users: UserService;
+  authenticator: Authenticator;
+}
+
+export interface LocalRequest {
+  /** The Authorization header of the request, as sent. */
+  authorization: string | null;
+  /** The request's credential-check budget, read at the time of the check (plugins may wrap it). */
+  budget(): RequestBudget;
+  /** Told who the caller is once authenticated (log context). */
+  onViewer?(viewer: Viewer): void;
+}
+
+/** The user operations on the gateway's own database: the domain services with a lazy viewer. */
+export function localOperations(backend: LocalBackend, request: LocalRequest): UserOperations {
+  let viewer: Promise<Viewer> | undefined;
+  const caller = () => {
+    viewer ??= backend.authenticator.authenticate(request.authorization).then((v) => {
+      request.onViewer?.(v);
+      return v;
+    });
+    return viewer;
+  };
+  const { users } = backend;
+  return {
+    authenticate: async () => {
+      await caller();
+    },
+    updateHumanUser: async (cmd) => users.updateHumanUser(await caller(), cmd, request.budget()),
+    passwordReset: async (cmd) => users.passwordReset(await caller(), cmd),
+    getUser: async (userId) => users.getVisibleUser(await caller(), userId),
+    getUserById: async (userId) => users.getUserById(await caller(), userId),
+  };
+}
