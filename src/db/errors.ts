@@ -44,3 +44,51 @@ export function isTransientConflict(error: unknown): boolean {
   const code = (error as DriverError | undefined)?.code;
   return code === '40001' || code === '40P01';
 }
+
+// PostgreSQL SQLSTATEs meaning "the server cannot serve this now": connection exceptions (08…),
+// query canceled (57014, e.g. statement_timeout), admin/crash shutdown and startup (57P01–57P03),
+// too many connections (53300), idle-in-transaction timeout (25P03).
+const PG_UNAVAILABLE = new Set([
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '25P03',
+]);
+// Socket errors when the server cannot be reached or drops the connection.
+const NET_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// pg reports its own connection and pool failures as plain Errors with these messages.
+const PG_UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly|Query read timeout|Cannot use a pool after calling end on the pool)/;
+
+/**
+ * The database cannot be reached or did not answer in time (PostgreSQL down, refusing, shutting
+ * down, a statement or connect timeout; SQLite still locked after its busy timeout): a retryable
+ * outage (UNAVAILABLE), not a defect. Looks through AggregateError (both address families
+ * refused) and `cause`.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 3) return false;
+  const e = error as DriverError & { errors?: unknown; cause?: unknown };
+  if (typeof e.code === 'string') {
+    if (PG_UNAVAILABLE.has(e.code) || NET_UNAVAILABLE.has(e.code) || e.code.startsWith('SQLITE_BUSY')) return true;
+  }
+  if (typeof e.message === 'string' && PG_UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
+}

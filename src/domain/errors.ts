@@ -1,10 +1,25 @@
-// One error type for the whole domain: a gRPC code, ZITADEL's error id and message, and typed
-// details. Each transport maps it once (GraphQL in src/schema/errors.ts, REST in src/rest).
+// The one error catalogue: every error the gateway answers on purpose, with its gRPC code,
+// ZITADEL's error id and message, its message key (the catalogue name, for translations) and any
+// HTTP particulars (a status other than the gRPC code's, Retry-After). GraphQL maps a DomainError
+// once (src/schema/errors.ts) and the wire layer maps that GraphQL error once for REST and gRPC
+// (src/wire/errors.ts): no face knows an id.
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { GRPC_CODES, type GrpcCode } from '../grpc-status.js';
 
 export interface DomainErrorDetails {
-  /** Set on a failed current-password check (ZITADEL's CredentialsCheckError). */
+  /**
+   * Set on a failed current-password check and on a locked user (ZITADEL's CredentialsCheckError):
+   * the faces then send a CredentialsCheckError instead of the ErrorDetail.
+   */
   failedAttempts?: number;
+}
+
+/** What HTTP needs beyond the gRPC code's status (spec §7). */
+export interface HttpParticulars {
+  /** Overrides the status of the gRPC code (e.g. 412 for a failed If-Match). */
+  status?: number;
+  /** Sent as `Retry-After` (seconds). */
+  retryAfterSeconds?: number;
 }
 
 export class DomainError extends Error {
@@ -14,6 +29,9 @@ export class DomainError extends Error {
     readonly id: string,
     message: string,
     readonly details: DomainErrorDetails = {},
+    readonly http: HttpParticulars = {},
+    /** The catalogue name (`userNotFound`): the key for a translated message. */
+    readonly key = '',
   ) {
     super(message);
     this.name = 'DomainError';
@@ -21,11 +39,33 @@ export class DomainError extends Error {
 }
 
 const C = GRPC_CODES;
-const make = (code: GrpcCode, id: string, message: string) => (details?: DomainErrorDetails) =>
-  new DomainError(code, id, message, details);
+interface Entry {
+  code: GrpcCode;
+  id: string;
+  message: string;
+  http: HttpParticulars;
+}
+const make = (code: GrpcCode, id: string, message: string, http: HttpParticulars = {}): Entry => ({
+  code,
+  id,
+  message,
+  http,
+});
+
+/** Entries by name → factories whose errors carry their name as message key. */
+function catalogue<T extends Record<string, Entry>>(
+  entries: T,
+): { [K in keyof T]: (details?: DomainErrorDetails) => DomainError } {
+  return Object.fromEntries(
+    Object.entries(entries).map(([key, e]) => [
+      key,
+      (details?: DomainErrorDetails) => new DomainError(e.code, e.id, e.message, details, e.http, key),
+    ]),
+  ) as { [K in keyof T]: (details?: DomainErrorDetails) => DomainError };
+}
 
 /** Every error the operation can answer, by name. Ids and messages are ZITADEL's. */
-export const Errors = {
+export const Errors = catalogue({
   authHeaderMissing: make(C.UNAUTHENTICATED, '', 'auth header missing'),
   authHeaderInvalid: make(C.UNAUTHENTICATED, 'AUTH-toLo1', 'invalid auth header'),
   tokenInvalid: make(C.UNAUTHENTICATED, 'AUTH-7fs1e', 'Errors.Token.Invalid'),
@@ -73,6 +113,28 @@ export const Errors = {
     'GATEWAY-PWD429',
     'Only one password or code check is allowed per request',
   ),
-  sequenceMismatch: make(C.FAILED_PRECONDITION, 'GATEWAY-SEQ412', 'The user has changed since the expected sequence'),
+  // A failed If-Match is HTTP's 412 Precondition Failed (FAILED_PRECONDITION is 400 otherwise).
+  sequenceMismatch: make(C.FAILED_PRECONDITION, 'GATEWAY-SEQ412', 'The user has changed since the expected sequence', {
+    status: 412,
+  }),
   concurrentUpdate: make(C.ABORTED, 'GATEWAY-RETRY', 'The user was changed concurrently; retry the request'),
-} as const;
+  // The credential-check limits count in windows of one minute (src/http/rate-limit.ts).
+  rateLimited: make(C.RESOURCE_EXHAUSTED, 'GATEWAY-RATE429', 'Too many password or code checks; try again later', {
+    retryAfterSeconds: 60,
+  }),
+  databaseUnavailable: make(C.UNAVAILABLE, 'GATEWAY-DB503', 'The database is unavailable; try again later', {
+    retryAfterSeconds: 5,
+  }),
+});
+
+export type ErrorName = keyof typeof Errors;
+
+/**
+ * The catalogue's error for anything thrown: a DomainError as it is, an unreachable or hanging
+ * database as `databaseUnavailable` (retryable, not a defect); undefined for anything unexpected.
+ */
+export function catalogued(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (isDatabaseUnavailable(error)) return Errors.databaseUnavailable();
+  return undefined;
+}

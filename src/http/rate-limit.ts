@@ -4,20 +4,11 @@
 // GraphQL request as well as each request.
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../context.js';
-import { DomainError } from '../domain/errors.js';
-import { GRPC_CODES } from '../grpc-status.js';
+import { Errors } from '../domain/errors.js';
 
-export const RATE_LIMIT_ID = 'GATEWAY-RATE429';
+// One minute: the catalogue's Retry-After for `rateLimited` says the same.
 const WINDOW_MS = 60_000;
 const MAX_KEYS = 10_000;
-
-export function rateLimited(): DomainError {
-  return new DomainError(
-    GRPC_CODES.RESOURCE_EXHAUSTED,
-    RATE_LIMIT_ID,
-    'Too many password or code checks; try again later',
-  );
-}
 
 /** Counts events per key in a sliding window of `windowMs`. A limit of 0 means unlimited. */
 export class SlidingWindowLimiter {
@@ -81,7 +72,7 @@ export function useCredentialCheckRateLimit(options: CredentialRateLimitOptions)
               inner.consumeCredentialCheck(userId);
               const ipOk = byIp.take(ip);
               const userOk = userId === undefined || byUser.take(userId);
-              if (!ipOk || !userOk) throw rateLimited();
+              if (!ipOk || !userOk) throw Errors.rateLimited();
             },
           },
         } as Partial<GraphQLContext>);

@@ -7,6 +7,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../db/types.js';
 import type { UpdateObserver } from '../domain/users/user-service.js';
 import type { Logger } from '../logger.js';
+import { matchPath, routeLabel } from '../rest/routes.js';
 
 interface RequestInfo {
   id: string;
@@ -31,9 +32,8 @@ export function routeOf(pathname: string): string {
   if (pathname === '/graphql' || pathname === '/health' || pathname === '/ready' || pathname === '/metrics') {
     return pathname;
   }
-  if (/^\/v2\/users\/human\/[^/]+$/.test(pathname)) return '/v2/users/human/:userId';
-  if (/^\/v2\/users\/[^/]+\/password_reset$/.test(pathname)) return '/v2/users/:userId/password_reset';
-  if (/^\/v2\/users\/[^/]+$/.test(pathname)) return '/v2/users/:userId';
+  const rest = matchPath(pathname);
+  if (rest) return routeLabel(rest.path);
   if (pathname.startsWith('/zitadel.')) return pathname.split('/').slice(0, 3).join('/');
   return 'other';
 }

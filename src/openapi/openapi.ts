@@ -1,7 +1,10 @@
-// OpenAPI 3.1 description of the REST routes, written once and served at GET /openapi.json.
-// Tests validate it with a maintained OpenAPI validator and check every REST response the suite
-// receives against these schemas, so the document cannot drift from what the adapter answers.
+// OpenAPI 3.1 description of the REST routes, served at GET /openapi.json. Its paths come from
+// the REST route table (src/rest/routes.ts); the message schemas are written here. Tests validate
+// it with a maintained OpenAPI validator and check every REST response the suite receives against
+// these schemas, so the document cannot drift from what the adapter answers.
 import type { Plugin } from 'graphql-yoga';
+import { REST_ROUTES } from '../rest/routes.js';
+import { GENDER_VALUES, rpcMessages } from '../wire/index.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({
@@ -21,9 +24,31 @@ const errors = {
   '403': json(ref('Error'), 'The caller lacks the permission (code 7, AUTH-AWfge).'),
   '404': json(ref('Error'), 'User not found, or no role reaching its organization (code 5).'),
   '405': json(ref('Error'), 'Another method on this path.'),
-  default: json(ref('Error'), 'Any other error (409 ALREADY_EXISTS, 429 RESOURCE_EXHAUSTED, 500 INTERNAL, …).'),
+  '412': json(ref('Error'), 'If-Match named another sequence (GATEWAY-SEQ412).'),
+  '429': json(ref('Error'), 'Too many password or code checks (code 8); see Retry-After.'),
+  '503': json(ref('Error'), 'The database is unavailable (code 14, GATEWAY-DB503); see Retry-After.'),
+  default: json(ref('Error'), 'Any other error (409 ALREADY_EXISTS, 500 INTERNAL, …).'),
 };
 const bearer = [{ bearer: [] }];
+
+/** The paths of the REST route table; the schemas are `<RPC>Request` and `<RPC>Response`. */
+function restPaths() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of REST_ROUTES) {
+    const name = rpcMessages(route.rpc).name;
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = {
+      operationId: name,
+      summary: route.summary,
+      parameters: [userIdParam],
+      ...(route.body
+        ? { requestBody: { required: false, ...json(ref(`${name}Request`), route.bodyDescription ?? name) } }
+        : {}),
+      responses: { '200': json(ref(`${name}Response`), 'Success.'), ...errors },
+    };
+  }
+  return paths;
+}
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -35,34 +60,7 @@ export const openApiDocument = {
   },
   servers: [{ url: '/' }],
   security: bearer,
-  paths: {
-    '/v2/users/human/{userId}': {
-      put: {
-        operationId: 'UpdateHumanUser',
-        summary: 'Update a human user (username, profile, email, phone, password) in one atomic write.',
-        parameters: [userIdParam],
-        requestBody: { required: false, ...json(ref('UpdateHumanUserRequest'), 'What to change; empty = nothing.') },
-        responses: { '200': json(ref('UpdateHumanUserResponse'), 'Applied (or nothing to change).'), ...errors },
-      },
-    },
-    '/v2/users/{userId}/password_reset': {
-      post: {
-        operationId: 'PasswordReset',
-        summary: 'Create a password-reset code (valid 1 hour), replacing any earlier one.',
-        parameters: [userIdParam],
-        requestBody: { required: false, ...json(ref('PasswordResetRequest'), 'How to deliver the code.') },
-        responses: { '200': json(ref('PasswordResetResponse'), 'Code created.'), ...errors },
-      },
-    },
-    '/v2/users/{userId}': {
-      get: {
-        operationId: 'GetUserByID',
-        summary: 'Read a human user.',
-        parameters: [userIdParam],
-        responses: { '200': json(ref('GetUserByIDResponse'), 'The user.'), ...errors },
-      },
-    },
-  },
+  paths: restPaths(),
   components: {
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer', description: 'An access token from `cli token add`.' },
@@ -80,6 +78,7 @@ export const openApiDocument = {
           },
           changeDate: { type: 'string', format: 'date-time', description: 'Time of the last event, RFC 3339 UTC.' },
           resourceOwner: { type: 'string', description: "The user's organization id." },
+          creationDate: { type: 'string', format: 'date-time', description: 'Time of the first event, RFC 3339 UTC.' },
         },
       },
       Error: {
@@ -125,7 +124,7 @@ export const openApiDocument = {
               preferredLanguage: { type: 'string', maxLength: 10 },
               gender: {
                 oneOf: [
-                  { type: 'string', enum: ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] },
+                  { type: 'string', enum: GENDER_VALUES },
                   { type: 'integer', minimum: 0, maximum: 3 },
                 ],
               },
@@ -205,16 +204,18 @@ export const openApiDocument = {
       },
       GetUserByIDResponse: {
         type: 'object',
+        description: 'protojson: members with their default value (false, empty) are left out.',
         required: ['details', 'user'],
         additionalProperties: false,
         properties: {
-          details: ref('Details'),
+          details: { ...ref('Details'), description: 'Deprecated upstream: the same as `user.details`.' },
           user: {
             type: 'object',
-            required: ['userId', 'state', 'username', 'loginNames', 'preferredLoginName', 'human'],
+            required: ['userId', 'details', 'state', 'username', 'loginNames', 'preferredLoginName', 'human'],
             additionalProperties: false,
             properties: {
               userId: { type: 'string' },
+              details: ref('Details'),
               state: {
                 type: 'string',
                 enum: ['USER_STATE_ACTIVE', 'USER_STATE_INACTIVE', 'USER_STATE_LOCKED', 'USER_STATE_INITIAL'],
@@ -224,12 +225,12 @@ export const openApiDocument = {
               preferredLoginName: { type: 'string' },
               human: {
                 type: 'object',
-                required: ['profile', 'email', 'phone', 'passwordChangeRequired'],
+                required: ['profile', 'email', 'phone'],
                 additionalProperties: false,
                 properties: {
                   profile: {
                     type: 'object',
-                    required: ['givenName', 'familyName', 'nickName', 'displayName', 'preferredLanguage', 'gender'],
+                    required: ['givenName', 'familyName'],
                     additionalProperties: false,
                     properties: {
                       givenName: { type: 'string' },
@@ -237,25 +238,25 @@ export const openApiDocument = {
                       nickName: { type: 'string' },
                       displayName: { type: 'string' },
                       preferredLanguage: { type: 'string' },
-                      gender: {
-                        type: 'string',
-                        enum: ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'],
-                      },
+                      gender: { type: 'string', enum: GENDER_VALUES },
                     },
                   },
                   email: {
                     type: 'object',
-                    required: ['email', 'isVerified'],
                     additionalProperties: false,
-                    properties: { email: { type: 'string' }, isVerified: { type: 'boolean' } },
+                    properties: { email: { type: 'string' }, isVerified: { type: 'boolean', const: true } },
                   },
                   phone: {
                     type: 'object',
-                    required: ['phone', 'isVerified'],
                     additionalProperties: false,
-                    properties: { phone: { type: 'string' }, isVerified: { type: 'boolean' } },
+                    properties: { phone: { type: 'string' }, isVerified: { type: 'boolean', const: true } },
                   },
-                  passwordChangeRequired: { type: 'boolean' },
+                  passwordChangeRequired: { type: 'boolean', const: true },
+                  passwordChanged: {
+                    type: 'string',
+                    format: 'date-time',
+                    description: 'Time of the last password change.',
+                  },
                 },
               },
             },

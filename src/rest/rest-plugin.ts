@@ -1,60 +1,38 @@
-// The REST face (ZITADEL's JSON routes), a pure translation layer: it maps each route onto a
-// GraphQL operation, executes it in-process through yoga's own enveloped pipeline (so error
-// masking, authentication and every other plugin apply), and maps the result back to ZITADEL's
-// JSON. It imports nothing from the domain.
-import type { DocumentNode, ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin, YogaServer } from 'graphql-yoga';
-import { GRPC_CODES, type GrpcCode, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
-import { prepareWireOperations, type WireOperation } from '../wire-operations.js';
-import { BodyError, parseJsonBody, passwordResetVariables, updateHumanUserVariables } from './body.js';
-
-type Operation = WireOperation;
-
-interface Route {
-  pattern: RegExp;
-  method: string;
-  operation: Operation;
-  variables(params: string[], body: unknown, request: Request): Record<string, unknown>;
-  respond(data: Record<string, unknown>): unknown;
-}
-
-const ROUTES: Route[] = [
-  {
-    pattern: /^\/v2\/users\/human\/([^/]+)$/,
-    method: 'PUT',
-    operation: 'updateHumanUser',
-    variables: ([userId], body, request) =>
-      withExpectedSequence(updateHumanUserVariables(userId as string, body), request.headers.get('if-match')),
-    respond: (data) => data.updateHumanUser,
-  },
-  {
-    pattern: /^\/v2\/users\/([^/]+)\/password_reset$/,
-    method: 'POST',
-    operation: 'passwordReset',
-    variables: ([userId], body) => passwordResetVariables(userId as string, body),
-    respond: (data) => data.passwordReset,
-  },
-  {
-    pattern: /^\/v2\/users\/([^/]+)$/,
-    method: 'GET',
-    operation: 'getUserById',
-    variables: ([userId]) => ({ userId }),
-    respond: (data) => toGetUserResponse(data.userById as GraphQLUser),
-  },
-];
+// The REST face (ZITADEL's JSON routes), a table of routes (src/rest/routes.ts) over the shared
+// wire layer: each route's body is translated as its RPC's request, the RPC runs through yoga's
+// own enveloped pipeline (so error masking, authentication and the execution plugins apply), and
+// the answer is the RPC's protobuf response message serialized with protojson — the same message
+// gRPC/Connect sends. Not every yoga plugin applies: the REST routes answer before GraphQL's own
+// request checks (CSRF prevention, graphql-armor limits). It imports nothing from the domain.
+import { create, toJson } from '@bufbuild/protobuf';
+import type { Plugin } from 'graphql-yoga';
+import {
+  type AnyYoga,
+  createWire,
+  GRPC_CODES,
+  type GrpcCode,
+  parseJsonBody,
+  RPCS,
+  rpcMessages,
+  TranslationError,
+  type Wire,
+  type WireError,
+  wireError,
+} from '../wire/index.js';
+import { matchPath, type RestRoute } from './routes.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-const SEQUENCE_MISMATCH_ID = 'GATEWAY-SEQ412';
 
 /**
  * `If-Match: "<sequence>"` → the mutation's expectedSequence (optimistic concurrency);
  * `*` or no header → none. Anything else is a malformed precondition (400).
  */
-export function withExpectedSequence(variables: { input: Record<string, unknown> }, ifMatch: string | null) {
+export function withExpectedSequence(variables: Record<string, unknown>, ifMatch: string | null) {
   if (ifMatch === null || ifMatch.trim() === '*') return variables;
   const match = /^\s*"([0-9]{1,15})"\s*$/.exec(ifMatch);
-  if (!match) throw new BodyError('invalid If-Match header: expected one strong ETag such as "42"');
-  return { input: { ...variables.input, expectedSequence: match[1] } };
+  if (!match) throw new TranslationError('invalid If-Match header: expected one strong ETag such as "42"');
+  const input = variables.input as Record<string, unknown>;
+  return { ...variables, input: { ...input, expectedSequence: match[1] } };
 }
 
 /** Reads the body as text, refusing more than `limit` bytes (declared or streamed). */
@@ -78,89 +56,23 @@ async function readBody(request: Request, limit: number): Promise<string | 'too 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function tooLarge(): Response {
-  return json(413, { code: GRPC_CODES.RESOURCE_EXHAUSTED, message: 'request body too large' });
-}
-
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-/** ZITADEL's error body (spec §7). */
-export function errorBody(
-  code: GrpcCode,
-  message: string,
-  id?: string,
-  failedAttempts?: number,
-): Record<string, unknown> {
-  if (!id) return { code, message };
-  const details: Record<string, unknown>[] = [{ '@type': 'type.googleapis.com/zitadel.v1.ErrorDetail', id, message }];
-  if (failedAttempts !== undefined) {
-    details.push({ '@type': 'type.googleapis.com/zitadel.v1.CredentialsCheckError', id, message, failedAttempts });
+/** ZITADEL's error body (spec §7): google.rpc.Status in protojson, details with their `@type`. */
+function errorResponse(error: WireError): Response {
+  const body: Record<string, unknown> = { code: error.code, message: error.message };
+  if (error.details.length > 0) {
+    body.details = error.details.map(({ desc, value }) => ({
+      '@type': `type.googleapis.com/${desc.typeName}`,
+      ...(toJson(desc, create(desc, value)) as Record<string, unknown>),
+    }));
   }
-  return { code, message: `${message} (${id})`, details };
+  return json(error.httpStatus, body, error.headers);
 }
 
-export function errorResponse(code: GrpcCode, message: string, id?: string, failedAttempts?: number): Response {
-  return json(httpStatusOf(code), errorBody(code, message, id, failedAttempts));
-}
-
-/** A GraphQL error → ZITADEL's JSON. Errors without a code are GraphQL's own request errors. */
-function fromGraphQLError(error: GraphQLError): Response {
-  const ext = error.extensions ?? {};
-  const code = typeof ext.code === 'string' ? grpcCodeOf(ext.code) : undefined;
-  if (code === undefined) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, error.message);
-  // A failed If-Match is HTTP's 412 Precondition Failed (the table's 400 is for FAILED_PRECONDITION in general).
-  if (ext.id === SEQUENCE_MISMATCH_ID) {
-    return json(412, errorBody(code, error.message, SEQUENCE_MISMATCH_ID));
-  }
-  // The credential-check rate limit's window is one minute.
-  if (ext.id === 'GATEWAY-RATE429') {
-    return json(429, errorBody(code, error.message, ext.id), { 'retry-after': '60' });
-  }
-  return errorResponse(
-    code,
-    error.message,
-    typeof ext.id === 'string' ? ext.id : undefined,
-    typeof ext.failedAttempts === 'number' ? ext.failedAttempts : undefined,
-  );
-}
-
-function withoutEmpty(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
-}
-
-interface GraphQLUser {
-  userId: string;
-  state: string;
-  username: string;
-  resourceOwner: string;
-  details: Record<string, unknown>;
-  profile: Record<string, unknown>;
-  email: Record<string, unknown>;
-  phone: Record<string, unknown>;
-  passwordChangeRequired: boolean;
-}
-
-/** GetUserByID's shape: {details, user: {userId, state, username, loginNames, preferredLoginName, human}}. */
-function toGetUserResponse(user: GraphQLUser): unknown {
-  return {
-    details: user.details,
-    user: {
-      userId: user.userId,
-      state: user.state,
-      username: user.username,
-      loginNames: [user.username],
-      preferredLoginName: user.username,
-      human: {
-        profile: user.profile,
-        email: user.email,
-        phone: user.phone,
-        passwordChangeRequired: user.passwordChangeRequired,
-      },
-    },
-  };
-}
+const plainError = (code: GrpcCode, message: string) => errorResponse(wireError(code, message));
 
 export interface RestOptions {
   /** Request bodies over this many bytes get 413. */
@@ -168,78 +80,63 @@ export interface RestOptions {
 }
 
 export function createRestPlugin(onUnexpected: (error: unknown) => void, options: RestOptions): Plugin {
-  // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
-  let yoga: YogaServer<any, any> | undefined;
-  const documents = new Map<Operation, DocumentNode>();
+  let wire: Wire | undefined;
 
-  async function handle(route: Route, params: string[], request: Request, serverContext: object): Promise<Response> {
-    let variables: Record<string, unknown> = {};
-    let bodyError: BodyError | undefined;
+  async function handle(route: RestRoute, params: Record<string, string>, request: Request, serverContext: object) {
     let text = '';
-    if (route.method !== 'GET') {
+    if (route.body) {
       const read = await readBody(request, options.maxBodyBytes);
-      if (read === 'too large') return tooLarge();
+      if (read === 'too large') return plainError(GRPC_CODES.RESOURCE_EXHAUSTED, 'request body too large');
       text = read;
     }
-    try {
-      const body = route.method === 'GET' ? {} : parseJsonBody(text);
-      variables = route.variables(params, body, request);
-    } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
-      bodyError = error;
-    }
-    if (!yoga) throw new Error('REST plugin used before yoga initialised');
-    const document = documents.get(bodyError ? 'authenticate' : route.operation) as DocumentNode;
-    const enveloped = yoga.getEnveloped({ request, ...serverContext });
-    const contextValue = await enveloped.contextFactory();
-    const result = (await enveloped.execute({
-      schema: enveloped.schema,
-      document,
-      variableValues: variables,
-      contextValue,
-    })) as ExecutionResult;
-    const firstError = result.errors?.[0];
-    if (firstError) return fromGraphQLError(firstError);
-    if (bodyError) return errorResponse(GRPC_CODES.INVALID_ARGUMENT, bodyError.message);
-    const data = route.respond(result.data as Record<string, unknown>) as Record<string, unknown>;
-    const sequence = (data.details as { sequence?: unknown } | undefined)?.sequence;
-    const headers: Record<string, string> = typeof sequence === 'string' ? { etag: `"${sequence}"` } : {};
-    return json(200, route.operation === 'getUserById' ? data : withoutEmpty(data), headers);
+    if (!wire) throw new Error('REST plugin used before yoga initialised');
+    const rpc = RPCS[route.rpc];
+    const result = await wire.run(
+      route.rpc,
+      () => {
+        const variables = rpc.variables(params.userId as string, route.body ? parseJsonBody(text) : {});
+        return route.ifMatch ? withExpectedSequence(variables, request.headers.get('if-match')) : variables;
+      },
+      { request, serverContext },
+    );
+    if ('error' in result) return errorResponse(result.error);
+    const { output } = rpcMessages(route.rpc);
+    // biome-ignore lint/suspicious/noExplicitAny: the route's RPC decides the message type
+    const body = toJson(output, create(output, result.response as any)) as { details?: { sequence?: string } };
+    const sequence = body.details?.sequence;
+    return json(200, body, sequence ? { etag: `"${sequence}"` } : {});
   }
 
   return {
-    onYogaInit({ yoga: instance }) {
-      yoga = instance;
-      for (const [operation, document] of prepareWireOperations(instance.getEnveloped().schema, 'REST')) {
-        documents.set(operation, document);
-      }
+    onYogaInit({ yoga }) {
+      wire = createWire(yoga as AnyYoga, 'REST', onUnexpected);
     },
     onRequest({ request, url, endResponse, serverContext }) {
       if (!url.pathname.startsWith('/v2/')) return;
-      for (const route of ROUTES) {
-        const match = route.pattern.exec(url.pathname);
-        if (!match) continue;
-        if (request.method !== route.method) {
-          endResponse(
-            json(405, { code: GRPC_CODES.UNIMPLEMENTED, message: 'Method Not Allowed' }, { allow: route.method }),
-          );
-          return;
-        }
-        let params: string[];
-        try {
-          params = match.slice(1).map((p) => decodeURIComponent(p));
-        } catch {
-          endResponse(errorResponse(GRPC_CODES.INVALID_ARGUMENT, 'invalid percent-encoding in the path'));
-          return;
-        }
-        return handle(route, params, request, serverContext ?? {})
-          .catch((error: unknown) => {
-            onUnexpected(error);
-            return errorResponse(GRPC_CODES.INTERNAL, 'Errors.Internal');
-          })
-          .then(endResponse);
+      const match = matchPath(url.pathname);
+      if (!match) {
+        endResponse(json(404, { code: GRPC_CODES.NOT_FOUND, message: 'Not Found' }));
+        return;
       }
-      endResponse(json(404, { code: GRPC_CODES.NOT_FOUND, message: 'Not Found' }));
+      const route = match.routes.find((r) => r.method === request.method);
+      if (!route) {
+        const allow = match.routes.map((r) => r.method).join(', ');
+        endResponse(json(405, { code: GRPC_CODES.UNIMPLEMENTED, message: 'Method Not Allowed' }, { allow }));
+        return;
+      }
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(Object.entries(match.params).map(([k, v]) => [k, decodeURIComponent(v)]));
+      } catch {
+        endResponse(plainError(GRPC_CODES.INVALID_ARGUMENT, 'invalid percent-encoding in the path'));
+        return;
+      }
+      return handle(route, params, request, serverContext ?? {})
+        .catch((error: unknown) => {
+          onUnexpected(error);
+          return plainError(GRPC_CODES.INTERNAL, 'Errors.Internal');
+        })
+        .then(endResponse);
     },
   };
 }

@@ -1,56 +1,74 @@
-// DomainError → GraphQLError, once for the GraphQL face (spec §6): extensions.code is the gRPC
-// code name, extensions.id the upstream id, extensions.http.status the status of spec §7.
-// Anything unexpected is masked as INTERNAL "Errors.Internal" and reported to `onUnexpected`.
-import { GraphQLError } from 'graphql';
+// The catalogue's DomainError → GraphQLError, once for every face (spec §6): extensions.code is the
+// gRPC code name, extensions.id the upstream id, extensions.http the status of spec §7 and any
+// headers (Retry-After). The REST and gRPC faces read these extensions (src/wire/errors.ts), so
+// they answer the same. Anything unexpected is masked as INTERNAL "Errors.Internal" and reported
+// to `onUnexpected`. Every rebuilt error keeps its locations, path and originalError.
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DomainError } from '../domain/errors.js';
-import { GRPC_CODES, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
+import { catalogued, type DomainError } from '../domain/errors.js';
+import { GRPC_CODES, type GrpcCodeName, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
+
+declare module 'graphql' {
+  interface GraphQLErrorExtensions {
+    /** A gRPC code name (`NOT_FOUND`); yoga's and GraphQL's own codes are normalized to one. */
+    code?: GrpcCodeName | (string & {});
+    /** ZITADEL's error id (`COMMAND-ugjs0upun6`). */
+    id?: string;
+    /** Failed password checks so far (ZITADEL's CredentialsCheckError). */
+    failedAttempts?: number;
+  }
+}
+
+/** `error` with new message and extensions, keeping where it happened and what caused it. */
+function rebuilt(error: GraphQLError | undefined, message: string, options: GraphQLErrorOptions): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error?.nodes,
+    source: error?.source,
+    positions: error?.positions,
+    path: error?.path,
+    originalError: error?.originalError ?? undefined,
+    ...options,
+  });
+}
 
 export function domainToGraphQLError(error: DomainError, base?: GraphQLError): GraphQLError {
-  const extensions: Record<string, unknown> = {
-    code: grpcCodeName(error.code),
-    http: { status: httpStatusOf(error.code) },
-  };
-  if (error.id) extensions.id = error.id;
-  if (error.details.failedAttempts !== undefined) extensions.failedAttempts = error.details.failedAttempts;
-  return new GraphQLError(error.message, {
-    nodes: base?.nodes,
-    source: base?.source,
-    positions: base?.positions,
-    path: base?.path,
-    extensions,
+  const headers =
+    error.http.retryAfterSeconds !== undefined ? { 'retry-after': String(error.http.retryAfterSeconds) } : undefined;
+  return rebuilt(base, error.message, {
+    originalError: error,
+    extensions: {
+      code: grpcCodeName(error.code),
+      ...(error.id ? { id: error.id } : {}),
+      ...(error.details.failedAttempts !== undefined ? { failedAttempts: error.details.failedAttempts } : {}),
+      http: { status: error.http.status ?? httpStatusOf(error.code), ...(headers ? { headers } : {}) },
+    },
   });
 }
 
 export function internalError(base?: GraphQLError): GraphQLError {
-  return new GraphQLError('Errors.Internal', {
-    nodes: base?.nodes,
-    path: base?.path,
-    positions: base?.positions,
+  return rebuilt(base, 'Errors.Internal', {
     extensions: { code: 'INTERNAL', http: { status: httpStatusOf(GRPC_CODES.INTERNAL) } },
   });
 }
 
-/** yoga's maskError hook. */
+/** yoga's maskError hook; the wire layer uses it too for errors thrown outside execution. */
 export function createMaskError(onUnexpected: (error: unknown) => void) {
-  return (error: unknown): Error => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    if (original instanceof DomainError) {
-      return domainToGraphQLError(original, error instanceof GraphQLError ? error : undefined);
+  return (error: unknown): GraphQLError => {
+    const base = error instanceof GraphQLError ? error : undefined;
+    const original = base ? (base.originalError ?? base) : error;
+    const known = catalogued(original);
+    if (known) {
+      // An outage is worth a log line (it is not the caller's fault), but it is answered, not masked.
+      if (known !== original) onUnexpected(original);
+      return domainToGraphQLError(known, base);
     }
     if (original instanceof GraphQLError) {
       // Validation-plugin errors keep their code; GraphQL's own (e.g. variable coercion) get INVALID_ARGUMENT.
-      const base = error instanceof GraphQLError ? error : original;
-      if (!original.extensions?.code) return normalizeError(base);
-      return new GraphQLError(original.message, {
-        nodes: base.nodes,
-        positions: base.positions,
-        path: base.path,
-        extensions: original.extensions,
-      });
+      if (!original.extensions?.code) return normalizeError(base ?? original);
+      return rebuilt(base ?? original, original.message, { extensions: original.extensions });
     }
     onUnexpected(original);
-    return internalError(error instanceof GraphQLError ? error : undefined);
+    return internalError(base);
   };
 }
 
@@ -64,7 +82,7 @@ const GRPC_NAMES = new Set(Object.keys(GRPC_CODES));
  */
 function normalizeError(error: GraphQLError): GraphQLError {
   const extensions = error.extensions ?? {};
-  const http = extensions.http as { status?: number; spec?: boolean; headers?: Record<string, string> } | undefined;
+  const http = extensions.http;
   const known = typeof extensions.code === 'string' && GRPC_NAMES.has(extensions.code);
   if (known && http?.status && !http.spec) return error;
   const tooLarge = extensions.code === 'REQUEST_ENTITY_TOO_LARGE' || http?.status === 413;
@@ -72,11 +90,7 @@ function normalizeError(error: GraphQLError): GraphQLError {
   // 405 (a mutation over GET) and 413 keep their HTTP meaning; everything else follows the table.
   const status =
     http?.status === 405 || http?.status === 413 ? http.status : httpStatusOf(grpcCodeOf(code) ?? GRPC_CODES.INTERNAL);
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
+  return rebuilt(error, error.message, {
     extensions: { ...extensions, code, http: { status, ...(http?.headers ? { headers: http.headers } : {}) } },
   });
 }

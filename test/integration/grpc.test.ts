@@ -100,7 +100,7 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
       w.orgOwner.token,
     );
     expect(rest.body).toEqual({
-      details: { sequence: '2', changeDate: '2026-11-23T10:00:00.000Z', resourceOwner: w.orgs.acme },
+      details: { sequence: '2', changeDate: '2026-11-23T10:00:00Z', resourceOwner: w.orgs.acme },
     });
     const viaGrpc = (await h.repository.events(w.alice.id)).at(-1);
     const viaRest = (await h.repository.events(w.bob.id)).at(-1);
@@ -229,7 +229,7 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
     ]);
   });
 
-  it('UpdateHumanUser: a wrong current password → the CredentialsCheckError detail too', async () => {
+  it('UpdateHumanUser: a wrong current password → only the CredentialsCheckError detail, as REST', async () => {
     const error = await client(transport)
       .updateHumanUser(
         {
@@ -243,11 +243,39 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
       )
       .catch((e: unknown) => e as ConnectError);
     expect(error).toBeInstanceOf(ConnectError);
-    const detail = (error as ConnectError).findDetails(ErrorDetailSchema)[0];
-    expect((error as ConnectError).rawMessage).toBe(`${detail?.message} (${detail?.id})`);
-    const credentials = (error as ConnectError).findDetails(CredentialsCheckErrorSchema)[0];
-    expect(credentials?.failedAttempts).toBe(1);
-    expect(credentials?.id).toBe(detail?.id);
+    const e = error as ConnectError;
+    expect(e.code).toBe(Code.InvalidArgument);
+    expect(e.rawMessage).toBe('Password is invalid (COMMAND-3M0fs)');
+    expect(e.details).toHaveLength(1);
+    expect(e.findDetails(ErrorDetailSchema)).toEqual([]);
+    const [credentials] = e.findDetails(CredentialsCheckErrorSchema);
+    expect({ ...credentials }).toMatchObject({
+      id: 'COMMAND-3M0fs',
+      message: 'Password is invalid',
+      failedAttempts: 1,
+    });
+    const rest = await h.rest(
+      'PUT',
+      `/v2/users/human/${w.alice.id}`,
+      { password: { password: { password: 'N3w-Passw0rd!' }, currentPassword: `${PASSWORD}-wrong` } },
+      w.alice.token,
+    );
+    expect(rest).toMatchObject({
+      status: 400,
+      body: {
+        code: 3,
+        message: 'Password is invalid (COMMAND-3M0fs)',
+        details: [
+          {
+            '@type': 'type.googleapis.com/zitadel.v1.CredentialsCheckError',
+            id: 'COMMAND-3M0fs',
+            message: 'Password is invalid',
+            failedAttempts: 2,
+          },
+        ],
+      },
+    });
+    expect(rest.body.details).toHaveLength(1);
   });
 
   it('GetUserByID answers the user like REST', async () => {
@@ -271,6 +299,35 @@ describe.each(TRANSPORTS)('%s', (_name, transport) => {
     const grpc = await failure(client(transport).getUserByID({ userId: 'no-such-user' }, auth(w.iamOwner.token)));
     expect(grpc.code).toBe(Code.NotFound);
     expect(grpc).toEqual(await restFailure('GET', '/v2/users/no-such-user', undefined, w.iamOwner.token));
+  });
+});
+
+describe('Connect JSON and REST', () => {
+  it('answer GetUserByID and UpdateHumanUser with the same protojson', async () => {
+    const connectJson = async (method: string, body: unknown) => {
+      const res = await fetch(`${baseUrl}/zitadel.user.v2.UserService/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${w.orgOwner.token}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    const rest = await h.rest('GET', `/v2/users/${w.alice.id}`, undefined, w.orgOwner.token);
+    const connect = await connectJson('GetUserByID', { userId: w.alice.id });
+    expect(connect).toEqual(rest.body);
+    expect(connect).toMatchObject({
+      details: { sequence: '1', changeDate: '2026-11-23T10:00:00Z', resourceOwner: w.orgs.acme },
+      user: { details: { sequence: '1' }, human: { email: { email: 'alice@example.com' }, phone: {} } },
+    });
+    expect(JSON.stringify(connect)).not.toMatch(/isVerified|passwordChangeRequired/);
+    const update = { profile: { givenName: 'Al', familyName: 'Ice' } };
+    const viaConnect = await connectJson('UpdateHumanUser', { userId: w.alice.id, ...update });
+    const viaRest = await h.rest('PUT', `/v2/users/human/${w.bob.id}`, update, w.orgOwner.token);
+    expect(viaConnect).toEqual({
+      details: { sequence: '2', changeDate: '2026-11-23T10:00:00Z', resourceOwner: w.orgs.acme },
+    });
+    expect(viaRest.body).toEqual(viaConnect);
   });
 });
 

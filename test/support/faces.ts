@@ -50,10 +50,12 @@ export function graphqlFailure(
 export function restFailure(status: number, body: Record<string, unknown>): Failure {
   const details = body.details as ({ '@type': string; id: string; message: string } & Input)[] | undefined;
   if (!details) return { status, code: body.code as number, message: body.message as string };
-  // ZITADEL's error body: the message carries the id, the first detail repeats both.
-  expect(details[0]?.['@type']).toBe('type.googleapis.com/zitadel.v1.ErrorDetail');
+  // ZITADEL's error body: the message carries the id, the one detail repeats both — an ErrorDetail,
+  // or for a credential check only the CredentialsCheckError (upstream's shape).
+  expect(details).toHaveLength(1);
   expect(body.message).toBe(`${details[0]?.message} (${details[0]?.id})`);
-  const credentials = details.find((d) => d['@type'] === CREDENTIALS_CHECK_ERROR);
+  const credentials = details[0]?.['@type'] === CREDENTIALS_CHECK_ERROR ? details[0] : undefined;
+  if (!credentials) expect(details[0]?.['@type']).toBe('type.googleapis.com/zitadel.v1.ErrorDetail');
   return {
     status,
     code: body.code as number,
@@ -61,6 +63,16 @@ export function restFailure(status: number, body: Record<string, unknown>): Fail
     id: details[0]?.id as string,
     ...(credentials ? { failedAttempts: credentials.failedAttempts as number } : {}),
   };
+}
+
+/**
+ * REST's protojson Timestamp leaves out a zero fraction ("…10:00:00Z"); GraphQL's DateTime always
+ * has milliseconds ("…10:00:00.000Z"). Same instant: compared in GraphQL's form.
+ */
+export function asGraphQLDetails(details: unknown): unknown {
+  const d = details as Input | undefined;
+  if (typeof d?.changeDate !== 'string') return details;
+  return { ...d, changeDate: new Date(d.changeDate).toISOString() };
 }
 
 export const withoutNulls = (data: Input) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
@@ -80,7 +92,7 @@ export async function updateThrough(
     return { status: res.status, ok: withoutNulls(res.body.data?.updateHumanUser as Input) };
   }
   const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: res.body };
+  if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
   return { status: res.status, error: restFailure(res.status, res.body) };
 }
 

@@ -14,7 +14,7 @@ import { fileDesc, messageDesc } from '@bufbuild/protobuf/codegenv2';
 export const file_zitadel_message: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChV6aXRhZGVsL21lc3NhZ2UucHJvdG8SCnppdGFkZWwudjEiKgoLRXJyb3JEZXRhaWwSCgoCaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJuChVDcmVkZW50aWFsc0NoZWNrRXJyb3ISCgoCaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIXCg9mYWlsZWRfYXR0ZW1wdHMYAyABKAUSHwoXcmVtYWluaW5nX2xvY2tfZHVyYXRpb24YBCABKAViBnByb3RvMw',
+    'ChV6aXRhZGVsL21lc3NhZ2UucHJvdG8SCnppdGFkZWwudjEiKgoLRXJyb3JEZXRhaWwSCgoCaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJNChVDcmVkZW50aWFsc0NoZWNrRXJyb3ISCgoCaWQYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIXCg9mYWlsZWRfYXR0ZW1wdHMYAyABKAViBnByb3RvMw',
   );
 
 /**
@@ -41,7 +41,7 @@ export type ErrorDetail = Message<'zitadel.v1.ErrorDetail'> & {
 export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/ messageDesc(file_zitadel_message, 0);
 
 /**
- * Attached besides ErrorDetail when a credential check failed.
+ * Attached instead of ErrorDetail when a credential check failed or the user is locked.
  *
  * @generated from message zitadel.v1.CredentialsCheckError
  */
@@ -60,11 +60,6 @@ export type CredentialsCheckError = Message<'zitadel.v1.CredentialsCheckError'> 
    * @generated from field: int32 failed_attempts = 3;
    */
   failedAttempts: number;
-
-  /**
-   * @generated from field: int32 remaining_lock_duration = 4;
-   */
-  remainingLockDuration: number;
 };
 
 /**

@@ -16,7 +16,7 @@ import { file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 export const file_zitadel_object_v2_object: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch56aXRhZGVsL29iamVjdC92Mi9vYmplY3QucHJvdG8SEXppdGFkZWwub2JqZWN0LnYyImQKB0RldGFpbHMSEAoIc2VxdWVuY2UYASABKAQSLwoLY2hhbmdlX2RhdGUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnJlc291cmNlX293bmVyGAMgASgJYgZwcm90bzM',
+    'Ch56aXRhZGVsL29iamVjdC92Mi9vYmplY3QucHJvdG8SEXppdGFkZWwub2JqZWN0LnYyIpcBCgdEZXRhaWxzEhAKCHNlcXVlbmNlGAEgASgEEi8KC2NoYW5nZV9kYXRlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5yZXNvdXJjZV9vd25lchgDIAEoCRIxCg1jcmVhdGlvbl9kYXRlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z',
     [file_google_protobuf_timestamp],
   );
 
@@ -44,6 +44,13 @@ export type Details = Message<'zitadel.object.v2.Details'> & {
    * @generated from field: string resource_owner = 3;
    */
   resourceOwner: string;
+
+  /**
+   * Time of the object's first event (its creation).
+   *
+   * @generated from field: google.protobuf.Timestamp creation_date = 4;
+   */
+  creationDate?: Timestamp | undefined;
 };
 
 /**

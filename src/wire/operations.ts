@@ -1,5 +1,6 @@
 // The GraphQL operations that the non-GraphQL faces (REST, gRPC/Connect) translate onto. Wire-
-// neutral: both faces execute these same documents through yoga, so their answers cannot drift.
+// neutral: both faces execute these same documents through yoga (src/wire/execute.ts), so their
+// answers cannot drift.
 import { type DocumentNode, type GraphQLSchema, parse, validate } from 'graphql';
 
 const DETAILS = 'details { sequence changeDate resourceOwner }';

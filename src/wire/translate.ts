@@ -1,9 +1,11 @@
-// ZITADEL's protojson request bodies → the GraphQL mutation's variables (spec §1). A pure
+// ZITADEL's protojson request bodies → the GraphQL operations' variables (spec §1). A pure
 // translation: lowerCamelCase and snake_case names, unknown members ignored, null = absent,
 // enums by name or number, `{}` for the empty messages that GraphQL models as Booleans, and
 // protojson's defaults for absent required strings (so the shape rules report them upstream's way).
+// Both faces use it: REST on the request body, gRPC on the request message's protojson (toJson).
 
-export class BodyError extends Error {}
+/** A request that cannot be translated: 400 INVALID_ARGUMENT, after authentication. */
+export class TranslationError extends Error {}
 
 type Json = Record<string, unknown>;
 
@@ -63,7 +65,7 @@ const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.to
 
 function translate(body: unknown, spec: MessageSpec, where: string): Json {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new BodyError(`invalid value for message ${where}: expected a JSON object`);
+    throw new TranslationError(`invalid value for message ${where}: expected a JSON object`);
   }
   const out: Json = { ...spec.defaults };
   for (const [rawName, value] of Object.entries(body as Json)) {
@@ -79,19 +81,19 @@ function translate(body: unknown, spec: MessageSpec, where: string): Json {
         break;
       case 'empty':
         if (typeof value !== 'object' || Array.isArray(value)) {
-          throw new BodyError(`invalid value for message ${name}: expected a JSON object`);
+          throw new TranslationError(`invalid value for message ${name}: expected a JSON object`);
         }
         out[name] = true;
         break;
       case 'enum':
         if (typeof value === 'number') {
           const named = Number.isInteger(value) ? field.values[value] : undefined;
-          if (named === undefined) throw new BodyError(`invalid value for enum ${name}: ${value}`);
+          if (named === undefined) throw new TranslationError(`invalid value for enum ${name}: ${value}`);
           out[name] = named;
         } else if (typeof value === 'string' && field.values.includes(value)) {
           out[name] = value;
         } else {
-          throw new BodyError(`invalid value for enum ${name}: ${JSON.stringify(value)}`);
+          throw new TranslationError(`invalid value for enum ${name}: ${JSON.stringify(value)}`);
         }
         break;
     }
@@ -99,12 +101,12 @@ function translate(body: unknown, spec: MessageSpec, where: string): Json {
   return out;
 }
 
-/** PUT /v2/users/human/{userId}: the path's userId wins over any in the body. */
+/** UpdateHumanUser: the given userId (REST: the path's) wins over any in the body. */
 export function updateHumanUserVariables(userId: string, body: unknown): { input: Json } {
   return { input: { ...translate(body, UPDATE_HUMAN_USER, 'UpdateHumanUserRequest'), userId } };
 }
 
-/** POST /v2/users/{userId}/password_reset. */
+/** PasswordReset. */
 export function passwordResetVariables(userId: string, body: unknown): { input: Json } {
   return { input: { ...translate(body, PASSWORD_RESET, 'PasswordResetRequest'), userId } };
 }
@@ -115,6 +117,6 @@ export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new BodyError(`invalid JSON body: ${(error as Error).message}`);
+    throw new TranslationError(`invalid JSON body: ${(error as Error).message}`);
   }
 }
