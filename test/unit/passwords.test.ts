@@ -39,7 +39,14 @@ describe('checkComplexity with the default policy', () => {
   it.each([
     ['Password1!', 'ok'],
     ['Aa1!Aa1!', 'ok'],
-    ['Äbcdef1!', 'ok'], // non-ASCII letters count as letters
+    // The classes are ASCII (upstream): a non-ASCII letter is a symbol, never a letter.
+    ['Passwort1ä', 'ok'], // ä is the symbol
+    ['ÄÖÜSTRASSE1!ß', 'DOMAIN-co3Xw'], // ß is not lower case
+    ['äöüstrasse1!', 'DOMAIN-VoaRj'], // äöü are not upper case
+    ['Äbcdef1!', 'DOMAIN-VoaRj'], // Ä is not upper case
+    ['Aa١٢٣٤!x', 'DOMAIN-ZBv4H'], // Arabic-Indic digits are not numbers
+    ['Aa1éééé', 'ok'], // é is a symbol
+    ['Aa1ÿxxxx', 'ok'],
     ['Aa1 aaaa', 'ok'], // a space is a symbol
     ['', 'DOMAIN-HuJf6'],
     ['Aa1!', 'DOMAIN-HuJf6'],

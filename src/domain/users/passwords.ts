@@ -28,13 +28,16 @@ export const DEFAULT_LOCKOUT: LockoutPolicy = Object.freeze({ maxPasswordAttempt
 /** bcrypt reads at most 72 bytes; longer passwords would be silently truncated. */
 export const BCRYPT_MAX_BYTES = 72;
 
-/** Throws the first failing rule, in the spec's order. Lengths count UTF-8 bytes as upstream. */
+/**
+ * Throws the first failing rule, in the spec's order. Lengths count UTF-8 bytes and the classes
+ * are ASCII, as upstream's policy checks them: `ä` counts as a symbol, `ß` is not lower case.
+ */
 export function checkComplexity(password: string, policy: ComplexityPolicy): void {
   if (Buffer.byteLength(password, 'utf8') < policy.minLength) throw Errors.passwordTooShort();
-  if (policy.hasLowercase && !/\p{Ll}/u.test(password)) throw Errors.passwordNoLower();
-  if (policy.hasUppercase && !/\p{Lu}/u.test(password)) throw Errors.passwordNoUpper();
-  if (policy.hasNumber && !/\p{Nd}/u.test(password)) throw Errors.passwordNoNumber();
-  if (policy.hasSymbol && !/[^\p{L}\p{N}]/u.test(password)) throw Errors.passwordNoSymbol();
+  if (policy.hasLowercase && !/[a-z]/.test(password)) throw Errors.passwordNoLower();
+  if (policy.hasUppercase && !/[A-Z]/.test(password)) throw Errors.passwordNoUpper();
+  if (policy.hasNumber && !/[0-9]/.test(password)) throw Errors.passwordNoNumber();
+  if (policy.hasSymbol && !/[^A-Za-z0-9]/.test(password)) throw Errors.passwordNoSymbol();
   if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) throw Errors.passwordTooLong();
 }
 
