@@ -38,3 +38,31 @@ describe('14.2 password complexity classes are ASCII (§4.5.4)', () => {
     );
   });
 });
+
+describe('14.10 imported hashes parse as Go bcrypt (§2.4)', () => {
+  const body = 'abcdefghijklmnopqrstuv0123456789ABCDEFGHIJKLMNOPQRSTU'; // 22 salt + 31 checksum
+  const INVALID = fail(400, 3, 'Password is invalid', 'CRYPT-r8Qm2');
+  const COST = fail(400, 3, 'Password is invalid', 'CRYPT-5uV9n');
+  const hashed = (hash: string) => ({ password: { hashedPassword: { hash } } });
+
+  for (const face of FACES) {
+    it.each([
+      ['scrypt', '$scrypt$ln=16,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', INVALID],
+      ['argon2id', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', INVALID],
+      ['$2x$', `$2x$10$${body}`, INVALID],
+      ['58 bytes', `$2b$10$${body.slice(0, 51)}`, INVALID],
+      ['garbage', 'garbage', INVALID],
+      ['cost 09', `$2b$09$${body}`, COST],
+      ['cost 17', `$2y$17$${body}`, COST],
+    ])(`${face}: %s → %j`, async (_name, hash, expected) => {
+      await expectRefused(face, w.alice.id, hashed(hash), expected);
+    });
+  }
+
+  it.each(FACES)('%s: 59 bytes parse as Go bcrypt does and are stored exactly as given', async (face) => {
+    const hash = `$2a$16$${body.slice(0, 52)}`;
+    ok(await update(face, w.alice.id, hashed(hash)));
+    const row = await h.db.selectFrom('users').select('password_hash').where('id', '=', w.alice.id).executeTakeFirst();
+    expect(row?.password_hash).toBe(hash);
+  });
+});
