@@ -66,3 +66,30 @@ describe('14.10 imported hashes parse as Go bcrypt (§2.4)', () => {
     expect(row?.password_hash).toBe(hash);
   });
 });
+
+describe('14.13 GetUserByID userId is 1–200 runes, a shape rule (§4.7)', () => {
+  const LENGTH = 'invalid GetUserByIDRequest.UserId: value length must be between 1 and 200 runes, inclusive';
+  const QUERY = 'query Get($userId: ID!) { userById(userId: $userId) { userId } }';
+
+  it.each([
+    ['empty', ''],
+    ['201 runes', 'x'.repeat(201)],
+  ])('graphql: %s → 400 INVALID_ARGUMENT, no lookup', async (_name, userId) => {
+    const res = await h.gql(QUERY, { userId }, w.orgOwner.token);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([[LENGTH, 'INVALID_ARGUMENT']]);
+    expect(res.body.errors?.[0]?.extensions?.id).toBeUndefined();
+  });
+
+  it('rest: 201 runes → 400 code 3 with upstream message and no details; 200 runes → 404', async () => {
+    const long = await h.rest('GET', `/v2/users/${'x'.repeat(201)}`, undefined, w.orgOwner.token);
+    expect([long.status, long.body]).toEqual([400, { code: 3, message: LENGTH }]);
+    const max = await h.rest('GET', `/v2/users/${'x'.repeat(200)}`, undefined, w.orgOwner.token);
+    expect([max.status, max.body.code, max.body.message]).toEqual([404, 5, 'User could not be found (QUERY-Dfbg2)']);
+  });
+
+  it('graphql: a user id of 200 runes reaches the lookup', async () => {
+    const res = await h.gql(QUERY, { userId: '😀'.repeat(200) }, w.orgOwner.token);
+    expect(res.body.errors?.map((e) => e.extensions?.id)).toEqual(['QUERY-Dfbg2']);
+  });
+});
