@@ -93,3 +93,31 @@ describe('14.13 GetUserByID userId is 1–200 runes, a shape rule (§4.7)', () =
     expect(res.body.errors?.map((e) => e.extensions?.id)).toEqual(['QUERY-Dfbg2']);
   });
 });
+
+describe('14.5 preferredLanguage parses as x/text does (§4.2)', () => {
+  const profile = (preferredLanguage: string) => ({
+    profile: { givenName: 'Alice', familyName: 'Test', preferredLanguage },
+  });
+  const stored = async () =>
+    (await h.db.selectFrom('users').select('preferred_language').where('id', '=', w.alice.id).executeTakeFirst())
+      ?.preferred_language;
+
+  for (const face of FACES) {
+    it.each([
+      ['de_CH', 'de-CH'],
+      ['zh_hant_tw', 'zh-Hant-TW'],
+      ['EN-gb', 'en-GB'],
+      ['de__CH', 'und'],
+      ['not a tag', 'und'],
+    ])(`${face}: %j is stored as %j, never an error`, async (tag, expected) => {
+      ok(await update(face, w.alice.id, profile(tag)));
+      expect(await stored()).toBe(expected);
+      const read = await h.gql(
+        'query($id: ID!) { user(userId: $id) { profile { preferredLanguage } } }',
+        { id: w.alice.id },
+        w.orgOwner.token,
+      );
+      expect(read.body.data?.user).toEqual({ profile: { preferredLanguage: expected } });
+    });
+  }
+});
