@@ -78,8 +78,8 @@ export const Errors = catalogue({
   phoneInvalid: make(C.INVALID_ARGUMENT, 'PHONE-so0wa', 'Phone is invalid'),
   passwordEmpty: make(C.INVALID_ARGUMENT, 'COMMAND-3klek4sbns', 'Password is empty'),
   hashUnsupported: make(C.INVALID_ARGUMENT, 'CRYPT-2xK7d', 'Hash algorithm is not supported'),
-  hashCostOutOfBounds: make(C.INVALID_ARGUMENT, 'CRYPT-5uV9n', 'Hash cost is out of bounds'),
-  hashMalformed: make(C.INVALID_ARGUMENT, 'CRYPT-r8Qm2', 'Hash is malformed'),
+  hashCostOutOfBounds: make(C.INVALID_ARGUMENT, 'CRYPT-5uV9n', 'Password is invalid'),
+  hashMalformed: make(C.INVALID_ARGUMENT, 'CRYPT-r8Qm2', 'Password is invalid'),
 
   userNotFound: make(C.NOT_FOUND, 'COMMAND-ugjs0upun6', 'User could not be found'),
   userNotFoundQuery: make(C.NOT_FOUND, 'QUERY-Dfbg2', 'User could not be found'),

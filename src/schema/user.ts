@@ -9,7 +9,7 @@ import type {
   User,
 } from '../operations.js';
 import { builder } from './builder.js';
-import { passwordResetInputSchema, updateHumanUserInputSchema } from './validation.js';
+import { getUserByIdUserIdSchema, passwordResetInputSchema, updateHumanUserInputSchema } from './validation.js';
 
 export const Gender = builder.enumType('Gender', {
   description: 'Gender of a human user, as in ZITADEL (`GENDER_UNSPECIFIED` = 0 … `GENDER_DIVERSE` = 3).',
@@ -112,7 +112,13 @@ builder.queryFields((t) => ({
     type: HumanUserRef,
     description:
       "Like `user`, but answers ZITADEL GetUserByID's errors (NOT_FOUND `QUERY-Dfbg2`, `AUTHZ-cdgFk`, PERMISSION_DENIED) instead of null. Used by the REST adapter's `GET /v2/users/{userId}`.",
-    args: { userId: t.arg.id({ required: true, description: 'The user id.' }) },
+    args: {
+      userId: t.arg.id({
+        required: true,
+        description: 'The user id, 1–200 characters.',
+        validate: getUserByIdUserIdSchema,
+      }),
+    },
     resolve: (_root, args, ctx) => ctx.operations.getUserById(args.userId),
   }),
 }));

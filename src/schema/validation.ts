@@ -164,6 +164,25 @@ function rootSchema(root: string, schema: z.ZodType, oneofs: OneofGroup[]) {
   };
 }
 
+/** One top-level field of a request message, e.g. GetUserByIDRequest.UserId (an argument, not an input). */
+function fieldSchema(root: string, field: string, schema: z.ZodType) {
+  return {
+    '~standard': {
+      version: 1 as const,
+      vendor: 'user-gateway',
+      validate(value: unknown) {
+        const result = schema.safeParse(value);
+        if (result.success) return { value };
+        const first = result.error.issues[0] as Issue;
+        return { issues: [{ message: upstreamMessage(root, [field, ...first.path], first.message), path: [] }] };
+      },
+    },
+  };
+}
+
+/** GetUserByID's `userId` argument: 1–200 runes, a 400 before any lookup. */
+export const getUserByIdUserIdSchema = fieldSchema('GetUserByIDRequest', 'userId', runes(1, 200));
+
 export const updateHumanUserInputSchema = rootSchema('UpdateHumanUserRequest', updateHumanUser, UPDATE_ONEOFS);
 export const passwordResetInputSchema = rootSchema('PasswordResetRequest', passwordReset, RESET_ONEOFS);
 

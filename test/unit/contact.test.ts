@@ -79,10 +79,22 @@ describe('normalizeLanguage', () => {
     ['de-ch', 'de-CH'],
     ['zh-hant-tw', 'zh-Hant-TW'],
     ['und', 'und'],
-    ['xx_YY', 'und'],
     ['not a tag', 'und'],
     ['1234', 'und'],
     ['de-', 'und'],
+    // x/text accepts `_` as a separator (issue 14.5): same tag, canonical case.
+    ['de_CH', 'de-CH'],
+    ['de_ch', 'de-CH'],
+    ['EN_us', 'en-US'],
+    ['zh_hant_tw', 'zh-Hant-TW'],
+    ['sr_Latn-rs', 'sr-Latn-RS'],
+    ['iw', 'he'], // deprecated code → its replacement
+    ['de_', 'und'],
+    ['_de', 'und'],
+    ['de__CH', 'und'],
+    ['de-_CH', 'und'],
+    ['de_CH_', 'und'],
+    ['x-foo', 'und'],
   ])('%j → %j', (tag, normalized) => {
     expect(normalizeLanguage(tag)).toBe(normalized);
   });

@@ -39,7 +39,14 @@ describe('checkComplexity with the default policy', () => {
   it.each([
     ['Password1!', 'ok'],
     ['Aa1!Aa1!', 'ok'],
-    ['Äbcdef1!', 'ok'], // non-ASCII letters count as letters
+    // The classes are ASCII (upstream): a non-ASCII letter is a symbol, never a letter.
+    ['Passwort1ä', 'ok'], // ä is the symbol
+    ['ÄÖÜSTRASSE1!ß', 'DOMAIN-co3Xw'], // ß is not lower case
+    ['äöüstrasse1!', 'DOMAIN-VoaRj'], // äöü are not upper case
+    ['Äbcdef1!', 'DOMAIN-VoaRj'], // Ä is not upper case
+    ['Aa١٢٣٤!x', 'DOMAIN-ZBv4H'], // Arabic-Indic digits are not numbers
+    ['Aa1éééé', 'ok'], // é is a symbol
+    ['Aa1ÿxxxx', 'ok'],
     ['Aa1 aaaa', 'ok'], // a space is a symbol
     ['', 'DOMAIN-HuJf6'],
     ['Aa1!', 'DOMAIN-HuJf6'],
@@ -91,36 +98,61 @@ describe('checkComplexity with other policies', () => {
   });
 });
 
-describe('checkImportedHash', () => {
+describe('checkImportedHash (bcrypt as Go parses it: CRYPT-r8Qm2, cost bounds CRYPT-5uV9n)', () => {
   const body = 'abcdefghijklmnopqrstuv0123456789ABCDEFGHIJKLMNOPQRSTU'; // 22 salt + 31 checksum
+  const message = (check: () => void) => {
+    try {
+      check();
+      return 'ok';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
   it.each([
     [`$2a$10$${body}`, 'ok'],
     [`$2b$10$${body}`, 'ok'],
     [`$2y$10$${body}`, 'ok'],
     [`$2b$16$${body}`, 'ok'],
     [`$2b$12$${body.replace(/a/g, '.').replace(/b/g, '/')}`, 'ok'],
-    ['$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', 'CRYPT-2xK7d'],
-    ['$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA', 'CRYPT-2xK7d'],
-    ['$1$saltsalt$qjXMvbEw8oaL.CzflDugX/', 'CRYPT-2xK7d'],
-    ['$5$salt$hash', 'CRYPT-2xK7d'],
-    ['$6$salt$hash', 'CRYPT-2xK7d'],
-    [`$2x$10$${body}`, 'CRYPT-2xK7d'],
-    [`$2$10$${body}`, 'CRYPT-2xK7d'],
+    // Go's newFromHash: 59 bytes and more; salt and hash are not decoded when parsing.
+    [`$2b$10$${body.slice(0, 52)}`, 'ok'], // 59 bytes
+    [`$2b$10$${body}x`, 'ok'], // 61 bytes
+    [`$2b$10$${body.slice(0, 52)}!`, 'ok'],
+    [`$2b$1010${body}`, 'ok'], // the separators after minor and cost are skipped unchecked
+    [`$2b$10$${body.slice(0, 51)}`, 'CRYPT-r8Qm2'], // 58 bytes
+    ['$2b$10$', 'CRYPT-r8Qm2'],
+    // Another algorithm, another bcrypt version, garbage: CRYPT-r8Qm2.
+    ['$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo', 'CRYPT-r8Qm2'],
+    ['$argon2i$v=19$m=4096,t=3,p=1$c2FsdA$aGFzaA', 'CRYPT-r8Qm2'],
+    ['$scrypt$ln=16,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g', 'CRYPT-r8Qm2'],
+    ['$7$CU..../....c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2gxMjM0NTY3', 'CRYPT-r8Qm2'],
+    ['$1$saltsalt$qjXMvbEw8oaL.CzflDugX/', 'CRYPT-r8Qm2'],
+    [`$6$rounds=5000$salt$${body}`, 'CRYPT-r8Qm2'],
+    [`$2x$10$${body}`, 'CRYPT-r8Qm2'],
+    [`$2$10$${body}x`, 'CRYPT-r8Qm2'],
+    [`$2B$10$${body}`, 'CRYPT-r8Qm2'],
+    [`$3a$10$${body}`, 'CRYPT-r8Qm2'],
+    ['', 'CRYPT-r8Qm2'],
+    ['not-a-hash', 'CRYPT-r8Qm2'],
+    [`2b$10$${body}$`, 'CRYPT-r8Qm2'],
+    // The cost: two bytes through Go's Atoi, 4–31 or unparsable; then upstream's bounds 10–16.
+    [`$2b$9$${body}`, 'CRYPT-r8Qm2'], // "9$" is not a number
+    [`$2b$1x$${body}`, 'CRYPT-r8Qm2'],
+    [`$2b$03$${body}`, 'CRYPT-r8Qm2'], // below Go's MinCost
+    [`$2b$32$${body}`, 'CRYPT-r8Qm2'], // above Go's MaxCost
+    [`$2b$-1$${body}`, 'CRYPT-r8Qm2'],
+    [`$2b$+9$${body}`, 'CRYPT-5uV9n'], // Atoi reads "+9" as 9: parsed, then out of bounds
     [`$2b$09$${body}`, 'CRYPT-5uV9n'],
     [`$2b$17$${body}`, 'CRYPT-5uV9n'],
     [`$2a$04$${body}`, 'CRYPT-5uV9n'],
     [`$2b$31$${body}`, 'CRYPT-5uV9n'],
-    ['', 'CRYPT-r8Qm2'],
-    ['not-a-hash', 'CRYPT-r8Qm2'],
-    ['2b$10$abc', 'CRYPT-r8Qm2'],
-    [`$2b$10$${body.slice(0, 52)}`, 'CRYPT-r8Qm2'],
-    [`$2b$10$${body}x`, 'CRYPT-r8Qm2'],
-    [`$2b$10$${body.slice(0, 52)}!`, 'CRYPT-r8Qm2'],
-    [`$2b$9$${body}`, 'CRYPT-r8Qm2'],
-    [`$2b$1x$${body}`, 'CRYPT-r8Qm2'],
-    [`$2b$10${body}`, 'CRYPT-r8Qm2'],
   ])('%j → %s', (encoded, expected) => {
     expect(idOf(() => checkImportedHash(encoded))).toBe(expected);
+  });
+
+  it("answers upstream's English message for Errors.User.Password.Invalid", () => {
+    expect(message(() => checkImportedHash('garbage'))).toBe('Password is invalid');
+    expect(message(() => checkImportedHash(`$2b$09$${body}`))).toBe('Password is invalid');
   });
 });
 

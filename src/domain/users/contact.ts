@@ -22,12 +22,18 @@ export function normalizePhone(phone: string): string {
   }
 }
 
-/** A well-formed BCP 47 tag stays as given (canonical case); anything else becomes `und`. */
+/**
+ * `preferredLanguage` as upstream reads it with golang.org/x/text/language: `_` separates subtags
+ * like `-` (`de_CH` → `de-CH`), subtags take canonical case (`zh-hant-tw` → `zh-Hant-TW`),
+ * deprecated codes their replacement (`iw` → `he`), and anything ill-formed becomes `und`, never
+ * an error. Not carried over (ICU's canonicalization decides, not x/text's registry): a
+ * well-formed but unregistered subtag (`xx`) stays where x/text answers `und`, CLDR aliases
+ * apply (`tl` → `fil`), and private-use or grandfathered tags (`x-foo`, `i-klingon`) become `und`.
+ */
 export function normalizeLanguage(tag: string | undefined): string | undefined {
   if (tag === undefined) return undefined;
-  if (tag === '') return 'und';
   try {
-    const [canonical] = Intl.getCanonicalLocales(tag);
+    const [canonical] = Intl.getCanonicalLocales(tag.replaceAll('_', '-'));
     return canonical ?? 'und';
   } catch {
     return 'und';
