@@ -16,7 +16,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { useCredentialCheckRateLimit } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
-import type { Logger } from './logger.js';
+import { type Logger, yogaLogging } from './logger.js';
 import { createMetrics, type Metrics, useObservability } from './observability/observability.js';
 import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
@@ -105,14 +105,8 @@ export function requestFrame({ config, logger, onUnexpected }: FrameDeps) {
     maxRequestBodySize: config.maxRequestBodyBytes,
     cors: corsOptions(config.corsOrigins),
     maskedErrors: { maskError: createMaskError(onUnexpected) },
-    logging: {
-      debug: (...args: unknown[]) => logger.debug(args.map(String).join(' ')),
-      info: (...args: unknown[]) => logger.info(args.map(String).join(' ')),
-      warn: (...args: unknown[]) => logger.warn(args.map(String).join(' ')),
-      // yoga reports every GraphQL error here, expected ones included; unexpected errors are
-      // logged at error level by the maskError hook instead.
-      error: (...args: unknown[]) => logger.debug(args.map(String).join(' ')),
-    },
+    // Structured, values redacted; GraphQL errors at debug (src/logger.ts).
+    logging: yogaLogging(logger),
   } as const;
 }
 

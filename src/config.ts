@@ -53,6 +53,7 @@ const schema = z.object({
   OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).default(120_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  NOTIFY_LOG_CODES: z.enum(['true', 'false']).default('false'),
 });
 
 /** Every environment variable the gateway reads (the README's configuration table lists them all). */
@@ -100,6 +101,11 @@ export interface NotifyConfig {
   /** A claimed row whose worker did not finish within this time is taken over by another. */
   readonly leaseMs: number;
   readonly pollMs: number;
+  /**
+   * With a channel off, log each undelivered message's text (link or code included) instead.
+   * Off unless NOTIFY_LOG_CODES=true: whoever reads such a log can verify addresses and reset passwords.
+   */
+  readonly logCodes: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -155,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       backoffMaxMs: v.OUTBOX_BACKOFF_MAX_MS,
       leaseMs: v.OUTBOX_LEASE_MS,
       pollMs: v.OUTBOX_POLL_MS,
+      logCodes: v.NOTIFY_LOG_CODES === 'true',
     }),
   });
 }

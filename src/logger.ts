@@ -36,3 +36,63 @@ export function createLogger(
   const target = destination ?? (output.pretty ? pretty({ colorize: true, sync: true }) : undefined);
   return target ? pino(options, target) : pino(options);
 }
+
+const QUOTED = /(Variable |at )?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g;
+
+/**
+ * An error message with every value it quotes replaced by `…`: GraphQL's coercion, validation and
+ * syntax messages repeat what the caller sent ("got invalid value [\"…\"]", source excerpts), and a
+ * caller may send a password or code in the wrong place. Kept: the message's words, the variable
+ * name after `Variable ` and the input path after `at `, which come from the schema and document.
+ */
+export function redactedMessage(message: string): string {
+  const head = message.split('\n\n')[0] ?? '';
+  return head
+    .replace(QUOTED, (_match, before: string | undefined, quoted: string) =>
+      before ? `${before}${quoted}` : `${quoted[0]}…${quoted[0]}`,
+    )
+    .replace(/\[[^\]]*\]|\{[^}]*\}/g, '…')
+    .replace(/(value:? |found )(?!…|")[^\s;,]+/g, '$1…');
+}
+
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  path?: unknown;
+  locations?: unknown;
+  extensions?: { code?: unknown };
+}
+
+/** An error as a structured log field, its message redacted, without a stack. */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return { message: redactedMessage(String(error)) };
+  const e = error as ErrorLike;
+  return {
+    type: typeof e.name === 'string' ? e.name : 'Error',
+    message: redactedMessage(String(e.message ?? '')),
+    ...(e.extensions?.code !== undefined ? { code: e.extensions.code } : {}),
+    ...(Array.isArray(e.path) ? { path: e.path.join('.') } : {}),
+    ...(Array.isArray(e.locations) ? { locations: e.locations } : {}),
+  };
+}
+
+/**
+ * yoga's `logging` option on pino: strings become messages, errors structured fields with their
+ * values redacted (pino's key-based redaction cannot see inside a joined string). yoga reports
+ * every GraphQL error through `error`, expected ones included: they are logged at debug; the
+ * masking hook logs the unexpected ones at error level.
+ */
+export function yogaLogging(logger: Logger) {
+  const at =
+    (level: 'debug' | 'info' | 'warn') =>
+    (...args: unknown[]) => {
+      const errors = args.filter((a) => typeof a === 'object' && a !== null).map(loggableError);
+      const text = args
+        .filter((a) => typeof a !== 'object' || a === null)
+        .map((a) => redactedMessage(String(a)))
+        .join(' ');
+      if (errors.length === 0) logger[level](text);
+      else logger[level]({ errors }, text || 'graphql error');
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('debug') };
+}

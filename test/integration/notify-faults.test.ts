@@ -267,9 +267,9 @@ describe('shutdown while sending', () => {
 });
 
 describe('no provider configured', () => {
-  it('leaves rows pending, says so once at start, and in development logs the message with its link', async () => {
+  it('leaves rows pending, says so once at start, and with NOTIFY_LOG_CODES=true logs the message with its link', async () => {
     await h.close();
-    h = await createHarness({ NODE_ENV: 'development' });
+    h = await createHarness({ NODE_ENV: 'development', NOTIFY_LOG_CODES: 'true' });
     w = await h.seed();
     const log = captureLogger();
     const notifier = createNotifier({ db: h.db, config: h.config, logger: log.logger, clock: h.clock });
@@ -283,7 +283,7 @@ describe('no provider configured', () => {
     expect(await rowById(queued.id)).toMatchObject({ status: 'pending', attempts: 0 });
     const records = log.records();
     expect(records.map((r) => r.msg).filter((m) => String(m).includes('delivery is off'))).toEqual([
-      'notification delivery is off for email and sms: messages stay pending (see `cli outbox list`) until SMTP_URL, SMS_WEBHOOK_URL is set; in development their text is logged',
+      'notification delivery is off for email and sms: messages stay pending (see `cli outbox list`) until SMTP_URL, SMS_WEBHOOK_URL is set; NOTIFY_LOG_CODES=true: their text, codes included, is logged (anyone reading this log can use the codes)',
     ]);
     const copies = records.filter((r) => String(r.msg).startsWith('development: email not delivered'));
     expect(copies).toHaveLength(1); // once per row, not once per poll
@@ -293,20 +293,23 @@ describe('no provider configured', () => {
     );
   });
 
-  it('never writes the message (or its code) to the log outside development', async () => {
-    await h.close();
-    h = await createHarness({ NODE_ENV: 'production' });
-    w = await h.seed();
-    const log = captureLogger();
-    const notifier = createNotifier({ db: h.db, config: h.config, logger: log.logger, clock: h.clock });
-    const queued = await changeEmail('prod@example.com');
-    const code = JSON.parse(queued.payload).code as string;
-    expect(await notifier.runOnce()).toBe(0);
-    await notifier.stop();
-    expect(await rowById(queued.id)).toMatchObject({ status: 'pending' });
-    expect(log.records().map((r) => r.msg)).toEqual([
-      'notification delivery is off for email and sms: messages stay pending (see `cli outbox list`) until SMTP_URL, SMS_WEBHOOK_URL is set',
-    ]);
-    expect(log.lines.join('\n')).not.toContain(code);
-  });
+  it.each(['development', 'production'])(
+    'never writes the message (or its code) to the log by default (NODE_ENV=%s)',
+    async (nodeEnv) => {
+      await h.close();
+      h = await createHarness({ NODE_ENV: nodeEnv });
+      w = await h.seed();
+      const log = captureLogger();
+      const notifier = createNotifier({ db: h.db, config: h.config, logger: log.logger, clock: h.clock });
+      const queued = await changeEmail('prod@example.com');
+      const code = JSON.parse(queued.payload).code as string;
+      expect(await notifier.runOnce()).toBe(0);
+      await notifier.stop();
+      expect(await rowById(queued.id)).toMatchObject({ status: 'pending' });
+      expect(log.records().map((r) => r.msg)).toEqual([
+        'notification delivery is off for email and sms: messages stay pending (see `cli outbox list`) until SMTP_URL, SMS_WEBHOOK_URL is set; set NOTIFY_LOG_CODES=true to log their text, codes included',
+      ]);
+      expect(log.lines.join('\n')).not.toContain(code);
+    },
+  );
 });

@@ -172,3 +172,151 @@ describe('secrets never leak', () => {
     expect(secrets.size).toBeGreaterThan(25);
   });
 });
+
+describe('malformed secrets never leak', () => {
+  const passwordHash = async (id: string) =>
+    (await h.db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow())
+      .password_hash;
+  /** A distinct secret per case, so a leak names its case. */
+  const secret = (n: number) => `Leak${n}-Zq8vR2xW!`;
+  const gqlRaw = (body: string, token: string | null, extra: Record<string, string> = {}) =>
+    h.app.yoga.fetch('http://gateway/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra },
+      body,
+    });
+  const connect = (body: string, token: string | null) =>
+    h.app.yoga.fetch('http://gateway/zitadel.user.v2.UserService/UpdateHumanUser', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'connect-protocol-version': '1',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body,
+    });
+
+  it('wrong-typed, malformed and literal credentials on every face: no secret in any log line (trace level)', async () => {
+    const before = h.logLines.length;
+    const hashBefore = await passwordHash(w.alice.id);
+    const used: string[] = [];
+    let n = 0;
+    const next = () => {
+      const s = secret(n++);
+      used.push(s);
+      return s;
+    };
+    const statuses: number[] = [];
+    const record = async (response: Response | Promise<Response>) => {
+      const r = await response;
+      statuses.push(r.status);
+      await r.text();
+    };
+    const id = w.alice.id;
+    // GraphQL: wrong types in variables (coercion messages quote the value), literals in the document.
+    for (const password of [
+      { password: { password: [next()] }, currentPassword: PASSWORD },
+      { password: { password: 'Valid-Passw0rd!' }, currentPassword: [next()] },
+      { password: { password: 'Valid-Passw0rd!' }, currentPassword: { nested: next() } },
+      { password: { password: 'Valid-Passw0rd!' }, verificationCode: [next()] },
+      { hashedPassword: { hash: [next()] } },
+      { hashedPassword: { hash: 42 }, currentPassword: next() },
+    ]) {
+      await record(
+        gqlRaw(JSON.stringify({ query: UPDATE, variables: { input: { userId: id, password } } }), w.alice.token),
+      );
+    }
+    // A code sent as a number: no quotes mark it as a value.
+    const numeric = 804_731_926;
+    used.push(String(numeric));
+    for (const password of [{ password: { password: 'Valid-Passw0rd!' }, verificationCode: numeric }]) {
+      await record(
+        gqlRaw(JSON.stringify({ query: UPDATE, variables: { input: { userId: id, password } } }), w.alice.token),
+      );
+    }
+    const literal = next();
+    await record(
+      gqlRaw(
+        JSON.stringify({
+          query: `mutation { updateHumanUser(input: { userId: "${id}", password: { password: { password: ["${literal}"] }, currentPassword: 7 } }) { details { sequence } } }`,
+        }),
+        w.alice.token,
+      ),
+    );
+    await record(
+      gqlRaw(
+        JSON.stringify({
+          query: `mutation { updateHumanUser(input: { userId: "${id}", password: { password: { password: "x" }, currentPassword: "${next()}" }, nope: 1 }) { details { sequence } } }`,
+        }),
+        w.alice.token,
+      ),
+    );
+    // Unparsable bodies and queries that contain a secret.
+    await record(
+      gqlRaw(`{"query": "mutation { x }", "variables": {"input": {"currentPassword": "${next()}"`, w.alice.token),
+    );
+    await record(gqlRaw(JSON.stringify({ query: `mutation { updateHumanUser(input: "${next()}" ` }), w.alice.token));
+    // Malformed tokens.
+    await record(
+      gqlRaw(JSON.stringify({ query: UPDATE, variables: { input: { userId: id } } }), null, {
+        authorization: `Bearer ${next()} extra`,
+      }),
+    );
+    await record(
+      gqlRaw(JSON.stringify({ query: UPDATE, variables: { input: { userId: id } } }), null, {
+        authorization: `Basic ${next()}`,
+      }),
+    );
+    // REST: wrong types, unparsable JSON.
+    const path = `/v2/users/human/${id}`;
+    const restRaw = (body: string, token: string | null, extra: Record<string, string> = {}) =>
+      h.app.yoga.fetch(`http://gateway${path}`, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...extra,
+        },
+        body,
+      });
+    for (const password of [
+      { password: { password: [next()] }, current_password: PASSWORD },
+      { password: { password: 'Valid-Passw0rd!' }, current_password: [next()] },
+      { password: { password: 'Valid-Passw0rd!' }, current_password: { nested: next() } },
+      { password: { password: 'Valid-Passw0rd!' }, verification_code: 12345, current_password: next() },
+      { hashed_password: { hash: [next()] } },
+    ]) {
+      await record(restRaw(JSON.stringify({ password }), w.alice.token));
+    }
+    await record(restRaw(`{"password": {"password": {"password": "${next()}"`, w.alice.token));
+    await record(restRaw(`{"password": {"password": {"password": "${next()}"}}} trailing`, w.alice.token));
+    await record(
+      restRaw(JSON.stringify({ profile: { givenName: 'A' } }), null, { authorization: `Bearer ${next()} x` }),
+    );
+    // Connect JSON: wrong types, unparsable JSON.
+    for (const password of [
+      { password: { password: [next()] }, currentPassword: PASSWORD },
+      { password: { password: 'Valid-Passw0rd!' }, currentPassword: [next()] },
+      { password: { password: 'Valid-Passw0rd!' }, currentPassword: { nested: next() } },
+      { password: { password: 'Valid-Passw0rd!' }, verificationCode: 12345, currentPassword: next() },
+      { hashedPassword: { hash: [next()] } },
+      { hashedPassword: { hash: next() } },
+    ]) {
+      await record(connect(JSON.stringify({ userId: id, password }), w.alice.token));
+    }
+    await record(connect(`{"userId": "${id}", "password": {"password": {"password": "${next()}"`, w.alice.token));
+    await record(connect(JSON.stringify({ userId: id, password: { password: { password: next() } } }), `${next()} x`));
+
+    // Every case was refused (none of these inputs is acceptable), and the log saw them all.
+    expect(await passwordHash(w.alice.id)).toBe(hashBefore);
+    const lines = h.logLines.slice(before);
+    expect(lines.length).toBeGreaterThanOrEqual(statuses.length);
+    const leaks = used.filter((s) => lines.some((line) => line.includes(s)));
+    const leakLines = lines.filter((line) => used.some((s) => line.includes(s))).map((l) => l.slice(0, 300));
+    expect({ leaks, leakLines }).toEqual({ leaks: [], leakLines: [] });
+    // Still useful to an operator: where and why coercion failed.
+    expect(lines.join('\n')).toContain(
+      'Variable \\"$input\\" got invalid value … at \\"input.password.currentPassword\\"; String cannot represent a non string value: …',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // Wires delivery from the configuration: a sender per configured channel and one worker.
 // No provider configured → rows stay pending (visible with `cli outbox list`), and one log line
-// at start says so; in development the rendered messages are logged instead.
+// at start says so; with NOTIFY_LOG_CODES=true the rendered messages (codes included) are logged
+// instead, never otherwise.
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/types.js';
@@ -34,7 +35,7 @@ export function createNotifier(deps: NotifierDeps): DeliveryWorker {
   const sms = n.smsWebhookUrl
     ? createSmsWebhookSender({ url: n.smsWebhookUrl, timeoutMs: n.smsWebhookTimeoutMs })
     : undefined;
-  const development = config.nodeEnv === 'development';
+  const logCodes = n.logCodes;
   const worker = new DeliveryWorker({
     repository: new OutboxRepository(deps.db),
     email,
@@ -43,14 +44,18 @@ export function createNotifier(deps: NotifierDeps): DeliveryWorker {
     clock: deps.clock ?? systemClock,
     logger: logger.child({ component: 'notify' }),
     settings: n,
-    logUnsentMessages: development,
+    logUnsentMessages: logCodes,
   });
   const off = (['email', 'sms'] as const).filter((c) => !worker.channels.includes(c));
   if (off.length > 0) {
     const variables = off.map((c) => (c === 'email' ? 'SMTP_URL' : 'SMS_WEBHOOK_URL')).join(', ');
     logger.warn(
       { channels: off },
-      `notification delivery is off for ${off.join(' and ')}: messages stay pending (see \`cli outbox list\`) until ${variables} is set${development ? '; in development their text is logged' : ''}`,
+      `notification delivery is off for ${off.join(' and ')}: messages stay pending (see \`cli outbox list\`) until ${variables} is set; ${
+        logCodes
+          ? 'NOTIFY_LOG_CODES=true: their text, codes included, is logged (anyone reading this log can use the codes)'
+          : 'set NOTIFY_LOG_CODES=true to log their text, codes included'
+      }`,
     );
   }
   if (email && n.smtpUrl) logger.info({ smtp: endpoint(n.smtpUrl), from: n.smtpFrom }, 'e-mail delivery over SMTP');
