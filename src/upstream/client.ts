@@ -89,7 +89,10 @@ export class UpstreamClient {
       () =>
         new Http2SessionManager(
           settings.url,
-          { pingIntervalMs: settings.keepAliveMs, pingIdleConnection: true, pingTimeoutMs: settings.timeoutMs },
+          // PINGs while calls are open, and before reusing a connection idle for longer than the
+          // interval. Not on idle connections: connect-node 2.1's idle PING timer can fire on a
+          // destroyed session and throw outside any call (seen in test/upstream/faults.test.ts).
+          { pingIntervalMs: settings.keepAliveMs, pingIdleConnection: false, pingTimeoutMs: settings.timeoutMs },
           settings.insecure ? {} : tls,
         ),
     );

@@ -22,6 +22,7 @@ import type {
 } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { GRPC_CODES } from '../grpc-status.js';
 import type { ForwardedHeaders, UpstreamClient } from './client.js';
+import { UpstreamTransportError } from './errors.js';
 
 type UpdateRequest = MessageInitShape<typeof UpdateHumanUserRequestSchema>;
 type ResetRequest = MessageInitShape<typeof PasswordResetRequestSchema>;
@@ -209,7 +210,7 @@ export class UpstreamUserOperations {
   /** The user, or null when upstream says it is absent or not visible to the caller. */
   async getUser(userId: string): Promise<User | null> {
     try {
-      return await this.users.load(userId);
+      return await this.getUserById(userId);
     } catch (error) {
       if (error instanceof DomainError && INVISIBLE.has(error.code)) return null;
       throw error;
@@ -217,8 +218,14 @@ export class UpstreamUserOperations {
   }
 
   /** The user, or upstream's GetUserByID error. */
-  getUserById(userId: string): Promise<User> {
-    return this.users.load(userId);
+  async getUserById(userId: string): Promise<User> {
+    try {
+      return await this.users.load(userId);
+    } catch (error) {
+      // Upstream's answers hold for the request; a transport failure may not.
+      if (error instanceof UpstreamTransportError) this.users.clear(userId);
+      throw error;
+    }
   }
 
   // TODO(issue 15): VerifyEmail, ResendEmailCode, VerifyPhone, ResendPhoneCode and UpdateUser map
