@@ -65,7 +65,8 @@ function hasNodeCause(error: Error): boolean {
 
 /** Whether the error is a failure to reach upstream rather than upstream's answer. */
 export function isTransportFailure(error: unknown): boolean {
-  if (error instanceof UpstreamTransportError) return true;
+  // Already mapped: only the gateway's own transport errors are failures to reach upstream.
+  if (error instanceof DomainError) return error instanceof UpstreamTransportError;
   if (!(error instanceof ConnectError)) return true;
   if (error.findDetails(ErrorDetailSchema).length > 0) return false;
   if (error.findDetails(CredentialsCheckErrorSchema).length > 0) return false;
