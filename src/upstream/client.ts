@@ -33,6 +33,16 @@ export interface ForwardedHeaders {
   requestId?: string | null;
 }
 
+/** The headers to forward from the caller's request (GraphQL, REST, or gRPC metadata as headers). */
+export function forwardedHeaders(request: { headers: Headers }, requestId?: string): ForwardedHeaders {
+  return {
+    authorization: request.headers.get('authorization'),
+    orgId: request.headers.get('x-zitadel-orgid'),
+    acceptLanguage: request.headers.get('accept-language'),
+    requestId: requestId ?? request.headers.get('x-request-id'),
+  };
+}
+
 export type UpstreamMethod = 'UpdateHumanUser' | 'PasswordReset' | 'GetUserByID';
 
 export interface UpstreamCallRecord {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
-import type { UpstreamClient } from '../../src/upstream/client.js';
+import { forwardedHeaders, type UpstreamClient } from '../../src/upstream/client.js';
 import { UpstreamTransportError } from '../../src/upstream/errors.js';
 import { UpstreamUserOperations } from '../../src/upstream/operations.js';
 import {
@@ -234,18 +234,21 @@ describe('what is forwarded', () => {
     );
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     const { client, calls } = clientFor(`http://127.0.0.1:${(fake.address() as AddressInfo).port}`);
-    const headers = {
-      authorization: 'Bearer  odd-but-passed-as-is',
-      orgId: 'org-1',
-      acceptLanguage: 'de-CH, de;q=0.9',
-      requestId: 'req-42',
-    };
-    await new UpstreamUserOperations(client, headers).getUserById('u1');
+    const request = new Request('http://gateway/graphql', {
+      headers: {
+        authorization: 'Bearer  odd-but-passed-as-is',
+        'x-zitadel-orgid': 'org-1',
+        'accept-language': 'de-CH, de;q=0.9',
+        cookie: 'session=never-forwarded',
+      },
+    });
+    await new UpstreamUserOperations(client, forwardedHeaders(request, 'req-42')).getUserById('u1');
     await new UpstreamUserOperations(client, { authorization: 'Bearer t' }).getUserById('u2');
     expect(seen[0]?.get('authorization')).toBe('Bearer  odd-but-passed-as-is');
     expect(seen[0]?.get('x-zitadel-orgid')).toBe('org-1');
     expect(seen[0]?.get('accept-language')).toBe('de-CH, de;q=0.9');
     expect(seen[0]?.get('x-request-id')).toBe('req-42');
+    expect(seen[0]?.get('cookie')).toBeNull();
     expect(Number(seen[0]?.get('grpc-timeout')?.replace(/m$/, ''))).toBeLessThanOrEqual(TIMEOUT_MS);
     expect([seen[1]?.get('x-zitadel-orgid'), seen[1]?.get('accept-language'), seen[1]?.get('x-request-id')]).toEqual([
       null,
