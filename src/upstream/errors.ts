@@ -1,0 +1,93 @@
+// Upstream's answers → the gateway's DomainError, so every face answers an upstream error exactly
+// as it answers the same error from the embedded domain: gRPC code as is, the id and message of
+// the zitadel.v1.ErrorDetail (upstream's text, in upstream's language), failedAttempts from a
+// CredentialsCheckError. Failures of the transport itself (unreachable, reset, TLS, breaker open,
+// deadline) are not upstream's answers: they become the gateway's own UNAVAILABLE / DEADLINE_EXCEEDED.
+import { Code, ConnectError } from '@connectrpc/connect';
+import { DomainError } from '../domain/errors.js';
+import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../grpc/gen/zitadel/message_pb.js';
+import { GRPC_CODES, type GrpcCode } from '../grpc-status.js';
+
+export const UPSTREAM_UNAVAILABLE_ID = 'GATEWAY-UPSTREAM503';
+export const UPSTREAM_TIMEOUT_ID = 'GATEWAY-UPSTREAM504';
+
+/**
+ * A transport failure. It is a DomainError (code, id, message) plus the HTTP particulars the error
+ * catalogue does not carry yet: 503 with Retry-After, or 504.
+ */
+export class UpstreamTransportError extends DomainError {
+  constructor(
+    code: typeof GRPC_CODES.UNAVAILABLE | typeof GRPC_CODES.DEADLINE_EXCEEDED,
+    id: string,
+    message: string,
+    /** HTTP status on REST and GraphQL: 503 or 504. */
+    readonly httpStatus: number,
+    /** Seconds a client should wait before trying again (503 only). */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(code, id, message);
+    this.name = 'UpstreamTransportError';
+  }
+}
+
+/** The gateway's own transport errors, with their HTTP particulars (until the catalogue holds them). */
+export const UpstreamErrors = {
+  unavailable: (retryAfterSeconds = 1) =>
+    new UpstreamTransportError(
+      GRPC_CODES.UNAVAILABLE,
+      UPSTREAM_UNAVAILABLE_ID,
+      'The upstream ZITADEL is unavailable',
+      503,
+      Math.max(1, Math.ceil(retryAfterSeconds)),
+    ),
+  timeout: () =>
+    new UpstreamTransportError(
+      GRPC_CODES.DEADLINE_EXCEEDED,
+      UPSTREAM_TIMEOUT_ID,
+      'The upstream ZITADEL did not answer in time',
+      504,
+      undefined,
+    ),
+} as const;
+
+/** Codes that, without an ErrorDetail, mean the call never got an answer from upstream's application. */
+const TRANSPORT_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.Aborted, Code.DeadlineExceeded]);
+
+/** True when a Node error code (ECONNRESET, a TLS verification code, an HTTP/2 error…) is in the cause chain. */
+function hasNodeCause(error: Error): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error.cause; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (typeof (e as { code?: unknown }).code === 'string') return true;
+  }
+  return false;
+}
+
+/** Whether the error is a failure to reach upstream rather than upstream's answer. */
+export function isTransportFailure(error: unknown): boolean {
+  // Already mapped: only the gateway's own transport errors are failures to reach upstream.
+  if (error instanceof DomainError) return error instanceof UpstreamTransportError;
+  if (!(error instanceof ConnectError)) return true;
+  if (error.findDetails(ErrorDetailSchema).length > 0) return false;
+  if (error.findDetails(CredentialsCheckErrorSchema).length > 0) return false;
+  return TRANSPORT_CODES.has(error.code) || hasNodeCause(error);
+}
+
+/** Anything a call to upstream threw → the DomainError the faces answer. */
+export function fromUpstreamError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (isTransportFailure(error)) {
+    return error instanceof ConnectError && error.code === Code.DeadlineExceeded
+      ? UpstreamErrors.timeout()
+      : UpstreamErrors.unavailable();
+  }
+  const e = error as ConnectError;
+  const code = e.code as GrpcCode;
+  const detail = e.findDetails(ErrorDetailSchema)[0];
+  const credentials = e.findDetails(CredentialsCheckErrorSchema)[0];
+  const details = credentials ? { failedAttempts: credentials.failedAttempts } : {};
+  if (detail) return new DomainError(code, detail.id, detail.message, details);
+  if (credentials) return new DomainError(code, credentials.id, credentials.message, details);
+  // No detail (e.g. "auth header missing"): code and upstream's message as they are.
+  return new DomainError(code, '', e.rawMessage, details);
+}

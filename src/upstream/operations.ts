@@ -1,0 +1,250 @@
+// The user operations of one request in upstream mode: the domain's commands become protobuf
+// requests to upstream's zitadel.user.v2.UserService, the responses become the domain's results,
+// upstream's errors the gateway's DomainError (src/upstream/errors.ts). Nothing is decided
+// locally beyond the shape rules the faces already ran and the Authorization header's form:
+// upstream authenticates, authorizes and applies its own rules.
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import DataLoader from 'dataloader';
+import { DomainError, Errors } from '../domain/errors.js';
+import type { Details, Gender, User, UserState } from '../domain/users/model.js';
+import type {
+  PasswordResetCommand,
+  PasswordResetResult,
+  UpdateHumanUserCommand,
+  UpdateHumanUserResult,
+} from '../domain/users/user-service.js';
+import type { Details as DetailsMessage } from '../grpc/gen/zitadel/object/v2/object_pb.js';
+import { type User as UserMessage, UserState as UserStateEnum } from '../grpc/gen/zitadel/user/v2/user_pb.js';
+import type {
+  PasswordResetRequestSchema,
+  UpdateHumanUserRequestSchema,
+} from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
+import { GRPC_CODES } from '../grpc-status.js';
+import type { ForwardedHeaders, UpstreamClient } from './client.js';
+import { UpstreamTransportError } from './errors.js';
+
+type UpdateRequest = MessageInitShape<typeof UpdateHumanUserRequestSchema>;
+type ResetRequest = MessageInitShape<typeof PasswordResetRequestSchema>;
+
+/** Things the embedded mode offers beyond upstream's API, refused in upstream mode by name. */
+export const UPSTREAM_UNSUPPORTED_ID = 'GATEWAY-UPSTREAM501';
+const unsupported = (what: string) =>
+  new DomainError(GRPC_CODES.UNIMPLEMENTED, UPSTREAM_UNSUPPORTED_ID, `${what} is not available in upstream mode`);
+
+// --- domain command → protobuf request ---------------------------------------------------------
+
+export function toUpdateHumanUserRequest(cmd: UpdateHumanUserCommand): UpdateRequest {
+  // Upstream has no optimistic concurrency on this RPC: silently ignoring If-Match would lie.
+  if (cmd.expectedSequence !== undefined) throw unsupported('expectedSequence (If-Match)');
+  const req: UpdateRequest = { userId: cmd.userId };
+  if (cmd.username !== undefined) req.username = cmd.username;
+  if (cmd.profile) req.profile = { ...cmd.profile };
+  if (cmd.email) {
+    const v = cmd.email.verification;
+    req.email = {
+      email: cmd.email.email,
+      verification:
+        v?.kind === 'sendCode'
+          ? { case: 'sendCode', value: v.urlTemplate !== undefined ? { urlTemplate: v.urlTemplate } : {} }
+          : v?.kind === 'returnCode'
+            ? { case: 'returnCode', value: {} }
+            : v?.kind === 'isVerified'
+              ? { case: 'isVerified', value: v.value }
+              : { case: undefined },
+    };
+  }
+  if (cmd.phone) {
+    const kind = cmd.phone.verification?.kind;
+    req.phone = {
+      phone: cmd.phone.phone ?? '',
+      verification:
+        kind === 'sendCode'
+          ? { case: 'sendCode', value: {} }
+          : kind === 'returnCode'
+            ? { case: 'returnCode', value: {} }
+            : kind === 'isVerified'
+              ? { case: 'isVerified', value: true }
+              : { case: undefined },
+    };
+  }
+  const password = cmd.password;
+  if (password) {
+    req.password = {
+      passwordType: password.password
+        ? { case: 'password', value: { ...password.password } }
+        : password.hashedPassword
+          ? { case: 'hashedPassword', value: { ...password.hashedPassword } }
+          : { case: undefined },
+      verification:
+        password.currentPassword !== undefined
+          ? { case: 'currentPassword', value: password.currentPassword }
+          : password.verificationCode !== undefined
+            ? { case: 'verificationCode', value: password.verificationCode }
+            : { case: undefined },
+    };
+  }
+  return req;
+}
+
+export function toPasswordResetRequest(cmd: PasswordResetCommand): ResetRequest {
+  const d = cmd.delivery;
+  return {
+    userId: cmd.userId,
+    medium:
+      d.kind === 'returnCode'
+        ? { case: 'returnCode', value: {} }
+        : { case: 'sendLink', value: d.urlTemplate !== undefined ? { urlTemplate: d.urlTemplate } : {} },
+  };
+}
+
+// --- protobuf response → domain result ---------------------------------------------------------
+
+export function toDetails(details: DetailsMessage | undefined): Details {
+  return {
+    sequence: Number(details?.sequence ?? 0n),
+    // Upstream's timestamps have nanoseconds; the domain's ISO strings keep milliseconds.
+    changeDate: details?.changeDate ? timestampDate(details.changeDate).toISOString() : new Date(0).toISOString(),
+    resourceOwner: details?.resourceOwner ?? '',
+  };
+}
+
+const STATES: Record<UserStateEnum, UserState> = {
+  [UserStateEnum.UNSPECIFIED]: 'active',
+  [UserStateEnum.ACTIVE]: 'active',
+  [UserStateEnum.INACTIVE]: 'inactive',
+  [UserStateEnum.DELETED]: 'deleted',
+  [UserStateEnum.LOCKED]: 'locked',
+  [UserStateEnum.INITIAL]: 'initial',
+};
+
+/**
+ * Upstream's user → the domain's User; undefined for a machine user (the gateway serves human
+ * users only, as the embedded mode's lookup does). What upstream never reveals (the hash, failed
+ * attempts) is left empty.
+ */
+export function toUser(user: UserMessage | undefined): User | undefined {
+  if (user?.type.case !== 'human') return undefined;
+  const human = user.type.value;
+  const details = toDetails(user.details);
+  return {
+    id: user.userId,
+    orgId: details.resourceOwner,
+    kind: 'human',
+    state: STATES[user.state] ?? 'active',
+    username: user.username,
+    profile: {
+      givenName: human.profile?.givenName ?? '',
+      familyName: human.profile?.familyName ?? '',
+      nickName: human.profile?.nickName ?? '',
+      displayName: human.profile?.displayName ?? '',
+      preferredLanguage: human.profile?.preferredLanguage ?? '',
+      gender: (human.profile?.gender ?? 0) as Gender,
+    },
+    email: { email: human.email?.email ?? '', isVerified: human.email?.isVerified ?? false },
+    phone: { phone: human.phone?.phone ?? '', isVerified: human.phone?.isVerified ?? false },
+    passwordHash: null,
+    passwordChangeRequired: human.passwordChangeRequired,
+    failedPasswordAttempts: 0,
+    sequence: details.sequence,
+    changeDate: details.changeDate,
+  };
+}
+
+// --- the operations ----------------------------------------------------------------------------
+
+/** Codes for which the GraphQL `user` query answers null rather than an error (as the local getVisibleUser). */
+const INVISIBLE: ReadonlySet<number> = new Set([GRPC_CODES.NOT_FOUND, GRPC_CODES.PERMISSION_DENIED]);
+
+/** Built per request: holds the caller's forwarded headers and the request's read cache. */
+export class UpstreamUserOperations {
+  /** GetUserByID per user id, batched and de-duplicated within this request. */
+  private readonly users: DataLoader<string, User>;
+
+  constructor(
+    private readonly client: UpstreamClient,
+    private readonly headers: ForwardedHeaders,
+  ) {
+    this.users = new DataLoader<string, User>((ids) =>
+      Promise.all(
+        ids.map((userId) =>
+          this.client.getUserById({ userId }, this.headers).then(
+            (res): User | Error => toUser(res.user) ?? Errors.userNotFoundQuery(),
+            (error: unknown) => error as Error,
+          ),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Upstream authenticates every call; locally only the header's presence and form are checked,
+   * with the same 401 answers as the embedded mode (spec §5), so a malformed header costs no round trip.
+   */
+  async authenticate(): Promise<void> {
+    const authorization = this.headers.authorization;
+    if (!authorization) throw Errors.authHeaderMissing();
+    // The same form the embedded authenticator accepts (src/domain/auth/authenticate.ts).
+    if (!/^Bearer\s+\S+\s*$/i.test(authorization)) throw Errors.authHeaderInvalid();
+  }
+
+  async updateHumanUser(cmd: UpdateHumanUserCommand): Promise<UpdateHumanUserResult> {
+    const res = await this.client.updateHumanUser(toUpdateHumanUserRequest(cmd), this.headers);
+    this.users.clear(cmd.userId);
+    return {
+      details: toDetails(res.details),
+      ...(res.emailCode !== undefined ? { emailCode: res.emailCode } : {}),
+      ...(res.phoneCode !== undefined ? { phoneCode: res.phoneCode } : {}),
+    };
+  }
+
+  async passwordReset(cmd: PasswordResetCommand): Promise<PasswordResetResult> {
+    const res = await this.client.passwordReset(toPasswordResetRequest(cmd), this.headers);
+    this.users.clear(cmd.userId);
+    return {
+      details: toDetails(res.details),
+      ...(res.verificationCode !== undefined ? { verificationCode: res.verificationCode } : {}),
+    };
+  }
+
+  /** The user, or null when upstream says it is absent or not visible to the caller. */
+  async getUser(userId: string): Promise<User | null> {
+    try {
+      return await this.getUserById(userId);
+    } catch (error) {
+      if (error instanceof DomainError && INVISIBLE.has(error.code)) return null;
+      throw error;
+    }
+  }
+
+  /** The user, or upstream's GetUserByID error. */
+  async getUserById(userId: string): Promise<User> {
+    try {
+      return await this.users.load(userId);
+    } catch (error) {
+      // Upstream's answers hold for the request; a transport failure may not.
+      if (error instanceof UpstreamTransportError) this.users.clear(userId);
+      throw error;
+    }
+  }
+
+  // TODO(issue 15): VerifyEmail, ResendEmailCode, VerifyPhone, ResendPhoneCode and UpdateUser map
+  // 1:1 onto upstream's RPCs of the same names once their messages are in proto/ and regenerated
+  // (npm run proto:generate); then each becomes a `this.client.<rpc>(toRequest(cmd), this.headers)`
+  // like updateHumanUser above. Until then they refuse clearly instead of pretending.
+  async verifyEmail(_cmd: unknown): Promise<never> {
+    throw unsupported('VerifyEmail');
+  }
+  async resendEmailCode(_cmd: unknown): Promise<never> {
+    throw unsupported('ResendEmailCode');
+  }
+  async verifyPhone(_cmd: unknown): Promise<never> {
+    throw unsupported('VerifyPhone');
+  }
+  async resendPhoneCode(_cmd: unknown): Promise<never> {
+    throw unsupported('ResendPhoneCode');
+  }
+  async updateUser(_cmd: unknown): Promise<never> {
+    throw unsupported('UpdateUser');
+  }
+}
