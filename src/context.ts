@@ -3,7 +3,6 @@ import type { Authenticator } from './domain/auth/authenticate.js';
 import type { Viewer } from './domain/auth/permissions.js';
 import { Errors } from './domain/errors.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
-import { requestInfo } from './observability/observability.js';
 
 export interface Services {
   users: UserService;
@@ -17,14 +16,19 @@ export interface GraphQLContext {
   budget: RequestBudget;
 }
 
-export function createContext(services: Services, request: Request): GraphQLContext {
+export function createContext(
+  services: Services,
+  request: Request,
+  /** Told the caller once it is known (the request log records the user id). */
+  onAuthenticated: (viewer: Viewer) => void = () => {},
+): GraphQLContext {
   let viewer: Promise<Viewer> | undefined;
   let credentialChecks = 0;
   return {
     services,
     viewer() {
       viewer ??= services.authenticator.authenticate(request.headers.get('authorization')).then((v) => {
-        requestInfo(request).userId = v.userId;
+        onAuthenticated(v);
         return v;
       });
       return viewer;

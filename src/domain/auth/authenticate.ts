@@ -1,35 +1,14 @@
 // Bearer token → viewer (spec §5). Tokens are looked up by their SHA-256 and compared in
 // constant time; expired and revoked tokens are rejected on every request (no cache).
-import type { Kysely } from 'kysely';
-import { precompile } from '../../db/precompiled.js';
-import type { Database } from '../../db/types.js';
 import type { Clock } from '../../ids.js';
 import { Errors } from '../errors.js';
+import type { AuthRepository } from './auth-repository.js';
 import type { Viewer } from './permissions.js';
 import { hashToken, tokenHashesEqual } from './tokens.js';
 
 export class Authenticator {
-  /** One statement: the token, its user and the user's role grants (one row per grant). */
-  private readonly byTokenHash = precompile((db, p: { tokenHash: string }) =>
-    db
-      .selectFrom('access_tokens')
-      .innerJoin('users', 'users.id', 'access_tokens.user_id')
-      .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
-      .select([
-        'access_tokens.token_hash',
-        'access_tokens.expires_at',
-        'access_tokens.revoked_at',
-        'users.id as user_id',
-        'users.org_id',
-        'users.state',
-        'role_grants.role',
-        'role_grants.org_id as grant_org_id',
-      ])
-      .where('access_tokens.token_hash', '=', p.tokenHash),
-  );
-
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repository: AuthRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -39,7 +18,7 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match?.[1]) throw Errors.authHeaderInvalid();
     const tokenHash = hashToken(match[1]);
-    const { rows } = await this.byTokenHash(this.db, { tokenHash });
+    const rows = await this.repository.tokenGrants(tokenHash);
     const row = rows[0];
     if (
       !row ||
