@@ -130,7 +130,8 @@ const COMMANDS: readonly Command[] = [
       state: string,
     },
     run: (v, cli) => {
-      const state = oneOf(v, 'state', STATES);
+      // As upstream's v2 AddHumanUser: active with or without a password; `initial` only when asked for.
+      const state = oneOf(v, 'state', STATES) ?? 'active';
       return cli.admin.addHuman({
         orgId: required(v, 'org'),
         username: required(v, 'username'),
@@ -142,7 +143,7 @@ const COMMANDS: readonly Command[] = [
         phoneVerified: Boolean(v['phone-verified']),
         ...optional(v, 'password', 'password'),
         changeRequired: Boolean(v['change-required']),
-        ...(state ? { state } : {}),
+        state,
       });
     },
   },

@@ -27,10 +27,12 @@ export function createContext(
   return {
     services,
     viewer() {
-      viewer ??= services.authenticator.authenticate(request.headers.get('authorization')).then((v) => {
-        onAuthenticated(v);
-        return v;
-      });
+      viewer ??= services.authenticator
+        .authenticate(request.headers.get('authorization'), request.headers.get('x-zitadel-orgid'))
+        .then((v) => {
+          onAuthenticated(v);
+          return v;
+        });
       return viewer;
     },
     budget: {

@@ -75,4 +75,6 @@ export const Errors = {
   ),
   sequenceMismatch: make(C.FAILED_PRECONDITION, 'GATEWAY-SEQ412', 'The user has changed since the expected sequence'),
   concurrentUpdate: make(C.ABORTED, 'GATEWAY-RETRY', 'The user was changed concurrently; retry the request'),
+  // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
+  orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
 } as const;

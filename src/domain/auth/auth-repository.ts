@@ -42,4 +42,9 @@ export class AuthRepository {
     const { rows } = await this.byTokenHash(this.db, { tokenHash });
     return rows;
   }
+
+  async organizationExists(orgId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('organizations').select('id').where('id', '=', orgId).executeTakeFirst();
+    return row !== undefined;
+  }
 }

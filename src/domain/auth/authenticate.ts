@@ -12,10 +12,14 @@ export class Authenticator {
     private readonly clock: Clock,
   ) {}
 
-  /** Throws the contract's 401 errors; returns the viewer for a valid token. */
-  async authenticate(authorization: string | null): Promise<Viewer> {
+  /**
+   * Throws the contract's 401 errors, and 403 AUTH-Bs7Ds when `orgId` (the x-zitadel-orgid header)
+   * names no organization; returns the viewer for a valid token. As upstream, the scheme is
+   * `Bearer` exactly (case-sensitive) followed by one space.
+   */
+  async authenticate(authorization: string | null, orgId: string | null = null): Promise<Viewer> {
     if (authorization === null || authorization === '') throw Errors.authHeaderMissing();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = /^Bearer (\S+)$/.exec(authorization);
     if (!match?.[1]) throw Errors.authHeaderInvalid();
     const tokenHash = hashToken(match[1]);
     const rows = await this.repository.tokenGrants(tokenHash);
@@ -31,6 +35,7 @@ export class Authenticator {
     ) {
       throw Errors.tokenInvalid();
     }
+    if (orgId && !(await this.repository.organizationExists(orgId))) throw Errors.orgNotFound();
     const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grant_org_id }]));
     return {
       userId: row.user_id,
