@@ -3,16 +3,17 @@ import type { Kysely } from 'kysely';
 import { precompile } from '../../db/precompiled.js';
 import type { Database } from '../../db/types.js';
 
-export interface TokenGrantRow {
-  token_hash: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  user_id: string;
-  org_id: string;
+/** A token with its user and one of the user's role grants. */
+export interface TokenGrant {
+  tokenHash: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  userId: string;
+  orgId: string;
   state: string;
-  /** null when the user has no role grant (one row per grant otherwise). */
+  /** null when the user has no role grant (one entry per grant otherwise). */
   role: string | null;
-  grant_org_id: string | null;
+  grantOrgId: string | null;
 }
 
 export class AuthRepository {
@@ -37,10 +38,19 @@ export class AuthRepository {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The token's rows (one per role grant of its user); empty when no token has this hash. */
-  async tokenGrants(tokenHash: string): Promise<TokenGrantRow[]> {
+  /** The token's entries (one per role grant of its user); empty when no token has this hash. */
+  async tokenGrants(tokenHash: string): Promise<TokenGrant[]> {
     const { rows } = await this.byTokenHash(this.db, { tokenHash });
-    return rows;
+    return rows.map((row) => ({
+      tokenHash: row.token_hash,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      userId: row.user_id,
+      orgId: row.org_id,
+      state: row.state,
+      role: row.role,
+      grantOrgId: row.grant_org_id,
+    }));
   }
 
   async organizationExists(orgId: string): Promise<boolean> {

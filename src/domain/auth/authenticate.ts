@@ -26,9 +26,9 @@ export class Authenticator {
     const row = rows[0];
     if (
       !row ||
-      !tokenHashesEqual(row.token_hash, tokenHash) ||
-      row.revoked_at !== null ||
-      (row.expires_at !== null && row.expires_at <= this.clock.now().toISOString()) ||
+      !tokenHashesEqual(row.tokenHash, tokenHash) ||
+      row.revokedAt !== null ||
+      (row.expiresAt !== null && row.expiresAt <= this.clock.now().toISOString()) ||
       row.state === 'deleted' ||
       row.state === 'locked' ||
       row.state === 'inactive'
@@ -36,10 +36,10 @@ export class Authenticator {
       throw Errors.tokenInvalid();
     }
     if (orgId && !(await this.repository.organizationExists(orgId))) throw Errors.orgNotFound();
-    const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grant_org_id }]));
+    const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grantOrgId }]));
     return {
-      userId: row.user_id,
-      orgId: row.org_id,
+      userId: row.userId,
+      orgId: row.orgId,
       grants,
     };
   }
