@@ -6,8 +6,10 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { createContext, type GraphQLContext, localOperationsFactory } from './context.js';
 import type { DatabaseHandle } from './db/connection.js';
+import { AuthRepository } from './domain/auth/auth-repository.js';
 import { Authenticator } from './domain/auth/authenticate.js';
 import { DomainError } from './domain/errors.js';
+import { OutboxRepository } from './domain/notify/outbox-repository.js';
 import { workerBcryptHasher } from './domain/users/hash-workers.js';
 import type { PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
@@ -15,9 +17,9 @@ import { UserService } from './domain/users/user-service.js';
 import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { useCredentialCheckRateLimit } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
-import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
+import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
 import { type Logger, yogaLogging } from './logger.js';
-import { createMetrics, type Metrics, useObservability } from './observability/observability.js';
+import { createMetrics, type Metrics, RequestLog, useObservability } from './observability/observability.js';
 import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
@@ -87,6 +89,8 @@ export interface FrameDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /** The app's per-request log context (the context adds the caller to it). */
+  requestLog?: RequestLog;
   onUnexpected: (error: unknown) => void;
 }
 
@@ -116,13 +120,13 @@ export function requestFrame({ config, logger, onUnexpected }: FrameDeps) {
  * request checks (CSRF prevention, limits), `late` come last.
  */
 export function framePlugins(
-  { config, logger, metrics }: Omit<FrameDeps, 'onUnexpected'>,
+  { config, logger, metrics, requestLog }: Omit<FrameDeps, 'onUnexpected'>,
   // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
   slots: { execution?: Plugin<any>[]; routes?: Plugin<any>[]; late?: Plugin<any>[] } = {},
   // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
 ): Plugin<any>[] {
   return [
-    useObservability(logger, metrics),
+    useObservability(logger, metrics, requestLog),
     useOpenApi(),
     ...(slots.execution ?? []),
     useRequestErrorCodes(),
@@ -136,13 +140,15 @@ export function framePlugins(
 export function createApp(deps: AppDeps) {
   const { database, config, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const newId = deps.newId ?? defaultNewId;
+  const newId = deps.newId ?? createIdGenerator();
   const ownHasher = deps.hasher
     ? undefined
     : workerBcryptHasher(config.passwordHashCost, { threads: config.passwordHashThreads });
   const hasher = deps.hasher ?? (ownHasher as PasswordHasher);
   const repository = new UserRepository(database.db, newId, database.transact);
-  const metrics = createMetrics(database.db, { processMetrics: config.nodeEnv !== 'test' });
+  const outbox = new OutboxRepository(database.db);
+  const metrics = createMetrics(() => outbox.backlog(), { processMetrics: config.nodeEnv !== 'test' });
+  const requestLog = new RequestLog();
   const services: LocalBackend = {
     users: new UserService({
       repository,
@@ -151,9 +157,11 @@ export function createApp(deps: AppDeps) {
       observer: metrics.observer,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
     }),
-    authenticator: new Authenticator(database.db, clock),
+    authenticator: new Authenticator(new AuthRepository(database.db), clock),
   };
-  const operationsFor = localOperationsFactory(services);
+  const operationsFor = localOperationsFactory(services, (request, viewer) => {
+    requestLog.info(request).userId = viewer.userId;
+  });
   const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
@@ -173,7 +181,7 @@ export function createApp(deps: AppDeps) {
     },
     context: ({ request }) => createContext(operationsFor, request),
     plugins: framePlugins(
-      { config, logger, metrics },
+      { config, logger, metrics, requestLog },
       {
         execution: [useAuthenticationFirst()],
         routes: [

@@ -1,14 +1,17 @@
 // The command line: `npm run -s cli -- <command>` on the database named by DATABASE_URL.
 // Every command prints exactly one JSON object on stdout; bad arguments exit 2 with a message
 // on stderr. Secrets are printed only where the command creates them (`token add`).
+// The commands are one table (COMMANDS): name, options, usage and what it runs; the overall usage
+// text, each command's `--help` and the option parsing are all derived from it.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
+import { AdminRepository } from './domain/admin/admin-repository.js';
 import { AdminError, AdminService } from './domain/admin/admin-service.js';
-import { OutboxRepository } from './domain/notify/outbox-repository.js';
+import { OutboxRepository, type OutboxStatus } from './domain/notify/outbox-repository.js';
 import { bcryptHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
-import { newId, systemClock } from './ids.js';
+import { createIdGenerator, systemClock } from './ids.js';
 import { openMigratedDatabase } from './runtime.js';
 
 export class UsageError extends Error {}
@@ -16,35 +19,13 @@ export class UsageError extends Error {}
 /** `--help`: the text goes to stdout and the exit code is 0. */
 export class HelpRequested extends Error {}
 
-const USAGE = `usage: npm run -s cli -- <command> [options] [--pretty]
-       npm run -s cli -- <command> --help
-       npm run -s cli -- --version
-
-commands:
-  migrate
-  org add --name N [--scoped-usernames] [--domain D]...
-  user add --org ID --username U --given-name G --family-name F --email E [--email-verified]
-           [--phone P] [--phone-verified] [--password PW] [--change-required]
-           [--state initial|active|inactive|locked]
-  user get --id ID
-  machine add --org ID --username U
-  role add --user ID --role ROLE [--org ID]
-  token add --user ID [--expires-in 24h]
-  token revoke (--token T | --id ID)
-  token list --user ID
-  policy set --org ID [--min-length N] [--no-lower] [--no-upper] [--no-number] [--no-symbol]
-             [--max-password-attempts N]
-  outbox list [--status pending|sending|sent|dead]
-  outbox retry --id ID`;
-
 type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
-function parse(argv: string[], options: Options) {
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(argv: string[], options: Options): Values {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | boolean | string[] | undefined
-    >;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -73,19 +54,223 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-const STATES = ['initial', 'active', 'inactive', 'locked'] as const;
-
-/** The usage lines of one command (its entry in USAGE, continuation lines included). */
-export function helpFor(command: string): string {
-  const lines = USAGE.split('\n');
-  const start = lines.findIndex((line) => line.startsWith(`  ${command} `) || line === `  ${command}`);
-  if (start < 0) return USAGE;
-  const entry = [lines[start] as string];
-  for (const line of lines.slice(start + 1)) {
-    if (!/^ {4,}/.test(line)) break;
-    entry.push(line);
+/** An optional option restricted to a few values. */
+function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}`);
   }
-  return `usage: npm run -s cli -- ${entry.map((l) => l.trim()).join(' ')}\n\nPrints one JSON object on stdout (--pretty: readable text).`;
+  return value as T;
+}
+
+/** An optional string option, left out when absent or empty. */
+function optional<K extends string>(values: Values, name: string, key: K): { [P in K]?: string } {
+  const value = values[name];
+  return (typeof value === 'string' && value !== '' ? { [key]: value } : {}) as { [P in K]?: string };
+}
+
+const STATES = ['initial', 'active', 'inactive', 'locked'] as const;
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'dead'];
+
+/** What a command runs against: one database, opened (and migrated) for the run. */
+interface CliContext {
+  admin: AdminService;
+  users: UserRepository;
+  outbox: OutboxRepository;
+  /** Migrations applied when the database was opened. */
+  applied: readonly string[];
+}
+
+interface Command {
+  /** One or two words: `migrate`, `user add`. */
+  name: string;
+  /** The options' synopsis; a line break continues it on an indented line of the overall usage. */
+  usage?: string;
+  options: Options;
+  run(values: Values, cli: CliContext): Promise<unknown>;
+}
+
+const string = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+
+const COMMANDS: readonly Command[] = [
+  {
+    name: 'migrate',
+    options: {},
+    run: async (_v, cli) => ({ applied: cli.applied }),
+  },
+  {
+    name: 'org add',
+    usage: '--name N [--scoped-usernames] [--domain D]...',
+    options: { name: string, 'scoped-usernames': flag, domain: { type: 'string', multiple: true } },
+    run: (v, cli) =>
+      cli.admin.addOrganization({
+        name: required(v, 'name'),
+        scopedUsernames: Boolean(v['scoped-usernames']),
+        domains: (v.domain as string[] | undefined) ?? [],
+      }),
+  },
+  {
+    name: 'user add',
+    usage: `--org ID --username U --given-name G --family-name F --email E [--email-verified]
+[--phone P] [--phone-verified] [--password PW] [--change-required]
+[--state initial|active|inactive|locked]`,
+    options: {
+      org: string,
+      username: string,
+      'given-name': string,
+      'family-name': string,
+      email: string,
+      'email-verified': flag,
+      phone: string,
+      'phone-verified': flag,
+      password: string,
+      'change-required': flag,
+      state: string,
+    },
+    run: (v, cli) => {
+      // As upstream's v2 AddHumanUser: active with or without a password; `initial` only when asked for.
+      const state = oneOf(v, 'state', STATES) ?? 'active';
+      return cli.admin.addHuman({
+        orgId: required(v, 'org'),
+        username: required(v, 'username'),
+        givenName: required(v, 'given-name'),
+        familyName: required(v, 'family-name'),
+        email: required(v, 'email'),
+        emailVerified: Boolean(v['email-verified']),
+        ...optional(v, 'phone', 'phone'),
+        phoneVerified: Boolean(v['phone-verified']),
+        ...optional(v, 'password', 'password'),
+        changeRequired: Boolean(v['change-required']),
+        state,
+      });
+    },
+  },
+  {
+    name: 'user get',
+    usage: '--id ID',
+    options: { id: string },
+    run: async (v, cli) => {
+      const user = await cli.users.findUser(required(v, 'id'));
+      if (!user) throw new AdminError(`user ${v.id} does not exist`);
+      const { passwordHash, ...visible } = user;
+      return { ...visible, hasPassword: passwordHash !== null };
+    },
+  },
+  {
+    name: 'machine add',
+    usage: '--org ID --username U',
+    options: { org: string, username: string },
+    run: (v, cli) => cli.admin.addMachine({ orgId: required(v, 'org'), username: required(v, 'username') }),
+  },
+  {
+    name: 'role add',
+    usage: '--user ID --role ROLE [--org ID]',
+    options: { user: string, role: string, org: string },
+    run: (v, cli) =>
+      cli.admin.addRole({ userId: required(v, 'user'), role: required(v, 'role'), ...optional(v, 'org', 'orgId') }),
+  },
+  {
+    name: 'token add',
+    usage: '--user ID [--expires-in 24h]',
+    options: { user: string, 'expires-in': string },
+    run: (v, cli) => {
+      const expiresIn = v['expires-in'] as string | undefined;
+      return cli.admin.addToken({
+        userId: required(v, 'user'),
+        ...(expiresIn ? { expiresInMs: parseDuration(expiresIn) } : {}),
+      });
+    },
+  },
+  {
+    name: 'token revoke',
+    usage: '(--token T | --id ID)',
+    options: { token: string, id: string },
+    run: (v, cli) => cli.admin.revokeToken({ ...optional(v, 'token', 'token'), ...optional(v, 'id', 'id') }),
+  },
+  {
+    name: 'token list',
+    usage: '--user ID',
+    options: { user: string },
+    run: async (v, cli) => ({ tokens: await cli.admin.listTokens(required(v, 'user')) }),
+  },
+  {
+    name: 'policy set',
+    usage: `--org ID [--min-length N] [--no-lower] [--no-upper] [--no-number] [--no-symbol]
+[--max-password-attempts N]`,
+    options: {
+      org: string,
+      'min-length': string,
+      'no-lower': flag,
+      'no-upper': flag,
+      'no-number': flag,
+      'no-symbol': flag,
+      'max-password-attempts': string,
+    },
+    run: (v, cli) => {
+      const minLength = integer(v, 'min-length', 1, 72);
+      const maxAttempts = integer(v, 'max-password-attempts', 0, 1000);
+      return cli.admin.setPolicy(required(v, 'org'), {
+        ...(minLength !== undefined ? { minLength } : {}),
+        ...(v['no-lower'] ? { hasLowercase: false } : {}),
+        ...(v['no-upper'] ? { hasUppercase: false } : {}),
+        ...(v['no-number'] ? { hasNumber: false } : {}),
+        ...(v['no-symbol'] ? { hasSymbol: false } : {}),
+        ...(maxAttempts !== undefined ? { maxPasswordAttempts: maxAttempts } : {}),
+      });
+    },
+  },
+  {
+    name: 'outbox list',
+    usage: `[--status ${OUTBOX_STATUSES.join('|')}]`,
+    options: { status: string },
+    run: async (v, cli) => ({ messages: await cli.outbox.list(oneOf(v, 'status', OUTBOX_STATUSES)) }),
+  },
+  {
+    name: 'outbox retry',
+    usage: '--id ID',
+    options: { id: string },
+    run: async (v, cli) => {
+      // A dead (or waiting) message becomes due now with a fresh attempt budget.
+      const id = required(v, 'id');
+      const result = await cli.outbox.retryNow(id, systemClock.now());
+      if (!result.ok) {
+        throw new AdminError(
+          result.reason === 'not_found'
+            ? `message ${id} does not exist`
+            : `message ${id} is ${result.reason === 'sent' ? 'already sent' : 'being sent right now'}`,
+        );
+      }
+      return { id, status: 'pending' };
+    },
+  },
+];
+
+/** A command's synopsis lines: name and usage, continuation lines aligned after the name. */
+function synopsis(command: Command): string[] {
+  const [first, ...more] = (command.usage ?? '').split('\n');
+  const indent = ' '.repeat(command.name.length + 1);
+  return [`${command.name}${first ? ` ${first}` : ''}`, ...more.map((line) => `${indent}${line}`)];
+}
+
+const USAGE = `usage: npm run -s cli -- <command> [options] [--pretty]
+       npm run -s cli -- <command> --help
+       npm run -s cli -- --version
+
+commands:
+${COMMANDS.flatMap(synopsis)
+  .map((line) => `  ${line}`)
+  .join('\n')}`;
+
+/** The usage of one command (continuation lines joined); the overall usage for an unknown one. */
+export function helpFor(name: string): string {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) return USAGE;
+  const line = synopsis(command)
+    .map((l) => l.trim())
+    .join(' ');
+  return `usage: npm run -s cli -- ${line}\n\nPrints one JSON object on stdout (--pretty: readable text).`;
 }
 
 export function version(): string {
@@ -116,191 +301,26 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const [group, action, ...rest] = argv;
   if (group === '--version' || group === 'version') return { version: version() };
   if (!group || group === '--help' || group === 'help') throw new HelpRequested(USAGE);
-  const command = group === 'migrate' ? 'migrate' : `${group} ${action ?? ''}`.trim();
+  const name = group === 'migrate' ? 'migrate' : `${group} ${action ?? ''}`.trim();
   const args = group === 'migrate' ? argv.slice(1) : rest;
-  const known = [
-    'migrate',
-    'org add',
-    'user add',
-    'user get',
-    'machine add',
-    'role add',
-    'token add',
-    'token revoke',
-    'token list',
-    'policy set',
-    'outbox list',
-    'outbox retry',
-  ];
-  if (!known.includes(command)) throw new UsageError(`unknown command: ${command}\n\n${USAGE}`);
-  if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(helpFor(command));
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command: ${name}\n\n${USAGE}`);
+  if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(helpFor(name));
 
   const config = loadConfig(env);
   const { database, applied } = await openMigratedDatabase(config);
-  const repository = new UserRepository(database.db, newId);
-  const admin = new AdminService({
-    db: database.db,
-    clock: systemClock,
-    newId,
-    hasher: bcryptHasher(config.passwordHashCost),
-    repository,
-  });
-  const dispatch = async (): Promise<unknown> => {
-    switch (command) {
-      case 'migrate':
-        parse(args, {});
-        return { applied };
-      case 'org add': {
-        const v = parse(args, {
-          name: { type: 'string' },
-          'scoped-usernames': { type: 'boolean' },
-          domain: { type: 'string', multiple: true },
-        });
-        return admin.addOrganization({
-          name: required(v, 'name'),
-          scopedUsernames: Boolean(v['scoped-usernames']),
-          domains: (v.domain as string[] | undefined) ?? [],
-        });
-      }
-      case 'user add': {
-        const v = parse(args, {
-          org: { type: 'string' },
-          username: { type: 'string' },
-          'given-name': { type: 'string' },
-          'family-name': { type: 'string' },
-          email: { type: 'string' },
-          'email-verified': { type: 'boolean' },
-          phone: { type: 'string' },
-          'phone-verified': { type: 'boolean' },
-          password: { type: 'string' },
-          'change-required': { type: 'boolean' },
-          state: { type: 'string' },
-        });
-        const state = v.state as string | undefined;
-        if (state !== undefined && !(STATES as readonly string[]).includes(state)) {
-          throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
-        }
-        return admin.addHuman({
-          orgId: required(v, 'org'),
-          username: required(v, 'username'),
-          givenName: required(v, 'given-name'),
-          familyName: required(v, 'family-name'),
-          email: required(v, 'email'),
-          emailVerified: Boolean(v['email-verified']),
-          ...(v.phone ? { phone: v.phone as string } : {}),
-          phoneVerified: Boolean(v['phone-verified']),
-          ...(v.password ? { password: v.password as string } : {}),
-          changeRequired: Boolean(v['change-required']),
-          ...(state ? { state: state as (typeof STATES)[number] } : {}),
-        });
-      }
-      case 'user get': {
-        const v = parse(args, { id: { type: 'string' } });
-        const user = await repository.findUser(required(v, 'id'));
-        if (!user) throw new AdminError(`user ${v.id} does not exist`);
-        const { passwordHash, ...visible } = user;
-        return { ...visible, hasPassword: passwordHash !== null };
-      }
-      case 'machine add': {
-        const v = parse(args, { org: { type: 'string' }, username: { type: 'string' } });
-        return admin.addMachine({ orgId: required(v, 'org'), username: required(v, 'username') });
-      }
-      case 'role add': {
-        const v = parse(args, { user: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' } });
-        return admin.addRole({
-          userId: required(v, 'user'),
-          role: required(v, 'role'),
-          ...(v.org ? { orgId: v.org as string } : {}),
-        });
-      }
-      case 'token add': {
-        const v = parse(args, { user: { type: 'string' }, 'expires-in': { type: 'string' } });
-        const expiresIn = v['expires-in'] as string | undefined;
-        return admin.addToken({
-          userId: required(v, 'user'),
-          ...(expiresIn ? { expiresInMs: parseDuration(expiresIn) } : {}),
-        });
-      }
-      case 'token revoke': {
-        const v = parse(args, { token: { type: 'string' }, id: { type: 'string' } });
-        return admin.revokeToken({
-          ...(v.token ? { token: v.token as string } : {}),
-          ...(v.id ? { id: v.id as string } : {}),
-        });
-      }
-      case 'token list': {
-        const v = parse(args, { user: { type: 'string' } });
-        return { tokens: await admin.listTokens(required(v, 'user')) };
-      }
-      case 'policy set': {
-        const v = parse(args, {
-          org: { type: 'string' },
-          'min-length': { type: 'string' },
-          'no-lower': { type: 'boolean' },
-          'no-upper': { type: 'boolean' },
-          'no-number': { type: 'boolean' },
-          'no-symbol': { type: 'boolean' },
-          'max-password-attempts': { type: 'string' },
-        });
-        const minLength = integer(v, 'min-length', 1, 72);
-        const maxAttempts = integer(v, 'max-password-attempts', 0, 1000);
-        return admin.setPolicy(required(v, 'org'), {
-          ...(minLength !== undefined ? { minLength } : {}),
-          ...(v['no-lower'] ? { hasLowercase: false } : {}),
-          ...(v['no-upper'] ? { hasUppercase: false } : {}),
-          ...(v['no-number'] ? { hasNumber: false } : {}),
-          ...(v['no-symbol'] ? { hasSymbol: false } : {}),
-          ...(maxAttempts !== undefined ? { maxPasswordAttempts: maxAttempts } : {}),
-        });
-      }
-      case 'outbox list': {
-        const v = parse(args, { status: { type: 'string' } });
-        const status = v.status as string | undefined;
-        if (status !== undefined && !['pending', 'sending', 'sent', 'dead'].includes(status)) {
-          throw new UsageError('--status must be one of pending, sending, sent, dead');
-        }
-        let query = database.db.selectFrom('notification_outbox').selectAll().orderBy('created_at');
-        if (status) query = query.where('status', '=', status as 'pending');
-        const rows = await query.execute();
-        return {
-          messages: rows.map((row) => {
-            const payload = JSON.parse(row.payload) as { code?: string; url?: string };
-            const mask = (s: string | undefined) => (s && payload.code ? s.split(payload.code).join('******') : s);
-            return {
-              id: row.id,
-              userId: row.user_id,
-              kind: row.kind,
-              channel: row.channel,
-              recipient: row.recipient,
-              status: row.status,
-              attempts: Number(row.attempts),
-              createdAt: row.created_at,
-              code: payload.code ? '******' : undefined,
-              url: mask(payload.url),
-              lastError: row.last_error,
-            };
-          }),
-        };
-      }
-      case 'outbox retry': {
-        // A dead (or waiting) message becomes due now with a fresh attempt budget.
-        const v = parse(args, { id: { type: 'string' } });
-        const id = required(v, 'id');
-        const result = await new OutboxRepository(database.db).retryNow(id, systemClock.now());
-        if (!result.ok) {
-          throw new AdminError(
-            result.reason === 'not_found'
-              ? `message ${id} does not exist`
-              : `message ${id} is ${result.reason === 'sent' ? 'already sent' : 'being sent right now'}`,
-          );
-        }
-        return { id, status: 'pending' };
-      }
-    }
-    throw new UsageError(`unknown command: ${command}`);
-  };
   try {
-    return await dispatch();
+    const values = parse(args, command.options);
+    const newId = createIdGenerator();
+    const users = new UserRepository(database.db, newId);
+    const admin = new AdminService({
+      repository: new AdminRepository(database.db),
+      users,
+      clock: systemClock,
+      newId,
+      hasher: bcryptHasher(config.passwordHashCost),
+    });
+    return await command.run(values, { admin, users, outbox: new OutboxRepository(database.db), applied });
   } finally {
     await database.close();
   }

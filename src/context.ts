@@ -1,8 +1,8 @@
 // Per-request context: the user operations on behalf of the caller, and the request's
 // credential-check budget (one password or code check per request; the rate-limit plugin wraps it).
+import type { Viewer } from './domain/auth/permissions.js';
 import { Errors } from './domain/errors.js';
 import type { RequestBudget } from './domain/users/user-service.js';
-import { requestInfo } from './observability/observability.js';
 import { type LocalBackend, localOperations, type UserOperations } from './operations.js';
 
 export interface GraphQLContext {
@@ -15,14 +15,17 @@ export interface GraphQLContext {
 export type OperationsFactory = (request: Request, context: GraphQLContext) => UserOperations;
 
 /** The local backend's factory: the domain services, the caller from the Authorization header. */
-export function localOperationsFactory(backend: LocalBackend): OperationsFactory {
+export function localOperationsFactory(
+  backend: LocalBackend,
+  /** Told the caller once it is known (the request log records the user id). */
+  onViewer: (request: Request, viewer: Viewer) => void = () => {},
+): OperationsFactory {
   return (request, context) =>
     localOperations(backend, {
       authorization: request.headers.get('authorization'),
+      orgId: request.headers.get('x-zitadel-orgid'),
       budget: () => context.budget,
-      onViewer: (viewer) => {
-        requestInfo(request).userId = viewer.userId;
-      },
+      onViewer: (viewer) => onViewer(request, viewer),
     });
 }
 

@@ -42,6 +42,8 @@ export interface LocalBackend {
 export interface LocalRequest {
   /** The Authorization header of the request, as sent. */
   authorization: string | null;
+  /** The x-zitadel-orgid header, if any (an organization that does not exist is refused). */
+  orgId: string | null;
   /** The request's credential-check budget, read at the time of the check (plugins may wrap it). */
   budget(): RequestBudget;
   /** Told who the caller is once authenticated (log context). */
@@ -52,7 +54,7 @@ export interface LocalRequest {
 export function localOperations(backend: LocalBackend, request: LocalRequest): UserOperations {
   let viewer: Promise<Viewer> | undefined;
   const caller = () => {
-    viewer ??= backend.authenticator.authenticate(request.authorization).then((v) => {
+    viewer ??= backend.authenticator.authenticate(request.authorization, request.orgId).then((v) => {
       request.onViewer?.(v);
       return v;
     });

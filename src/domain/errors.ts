@@ -125,6 +125,8 @@ export const Errors = catalogue({
   databaseUnavailable: make(C.UNAVAILABLE, 'GATEWAY-DB503', 'The database is unavailable; try again later', {
     retryAfterSeconds: 5,
   }),
+  // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
+  orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
 });
 
 export type ErrorName = keyof typeof Errors;

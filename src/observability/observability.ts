@@ -2,9 +2,7 @@
 // Logs carry method, route, status, duration and the caller's user id — never bodies or secrets.
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import type { Kysely } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../db/types.js';
 import type { UpdateObserver } from '../domain/users/user-service.js';
 import type { Logger } from '../logger.js';
 import { matchPath, routeLabel } from '../rest/routes.js';
@@ -15,17 +13,25 @@ interface RequestInfo {
   userId?: string;
 }
 
-const infos = new WeakMap<Request, RequestInfo>();
+/**
+ * Per-request facts for the request log line, kept by the app instance that serves the request
+ * (the context records the authenticated caller). Entries go with their requests.
+ */
+export class RequestLog {
+  private readonly infos = new WeakMap<Request, RequestInfo>();
 
-/** Per-request facts other layers may add to (the context records the authenticated caller). */
-export function requestInfo(request: Request): RequestInfo {
-  let info = infos.get(request);
-  if (!info) {
-    info = { id: randomUUID(), start: performance.now() };
-    infos.set(request, info);
+  info(request: Request): RequestInfo {
+    let info = this.infos.get(request);
+    if (!info) {
+      info = { id: randomUUID(), start: performance.now() };
+      this.infos.set(request, info);
+    }
+    return info;
   }
-  return info;
 }
+
+/** Messages not yet sent, by status (OutboxRepository.backlog). */
+export type BacklogReader = () => Promise<readonly { status: string; count: number }[]>;
 
 /** Routes with their ids replaced, so logs and metric labels stay bounded. */
 export function routeOf(pathname: string): string {
@@ -38,7 +44,7 @@ export function routeOf(pathname: string): string {
   return 'other';
 }
 
-export function createMetrics(db: Kysely<Database>, options: { processMetrics: boolean }) {
+export function createMetrics(backlog: BacklogReader, options: { processMetrics: boolean }) {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -72,13 +78,7 @@ export function createMetrics(db: Kysely<Database>, options: { processMetrics: b
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db
-        .selectFrom('notification_outbox')
-        .select(['status', db.fn.countAll<number>().as('count')])
-        .where('status', 'in', ['pending', 'sending'])
-        .groupBy('status')
-        .execute();
-      for (const row of rows) this.set({ status: row.status }, Number(row.count));
+      for (const row of await backlog()) this.set({ status: row.status }, row.count);
     },
   });
   const observer: UpdateObserver = {
@@ -94,10 +94,10 @@ export function createMetrics(db: Kysely<Database>, options: { processMetrics: b
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function useObservability(logger: Logger, metrics: Metrics): Plugin {
+export function useObservability(logger: Logger, metrics: Metrics, log: RequestLog = new RequestLog()): Plugin {
   return {
     onRequest({ request, url, endResponse }) {
-      const info = requestInfo(request);
+      const info = log.info(request);
       const given = request.headers.get('x-request-id');
       if (given && /^[\w.:-]{1,128}$/.test(given)) info.id = given;
       if (url.pathname === '/metrics' && request.method === 'GET') {
@@ -107,7 +107,7 @@ export function useObservability(logger: Logger, metrics: Metrics): Plugin {
       }
     },
     onResponse({ request, response }) {
-      const info = requestInfo(request);
+      const info = log.info(request);
       const seconds = (performance.now() - info.start) / 1000;
       const route = routeOf(new URL(request.url).pathname);
       const status = response.status;

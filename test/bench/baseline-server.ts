@@ -9,15 +9,13 @@ import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { framePlugins, requestFrame } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openSqlite } from '../../src/db/connection.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/observability/observability.js';
 
 const config = loadConfig({ NODE_ENV: 'production', ...process.env });
 const logger = createLogger(config.logLevel);
-// createMetrics needs a database only for the outbox gauge, read when /metrics is scraped
-// (never during the benchmark): an empty in-memory one keeps requests database-free.
-const metrics = createMetrics(openSqlite(':memory:').db, { processMetrics: true });
+// The baseline has no outbox: its backlog gauge reads as empty, so requests stay database-free.
+const metrics = createMetrics(async () => [], { processMetrics: true });
 const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
 
 const schema = createSchema({

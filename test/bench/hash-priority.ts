@@ -1,32 +1,13 @@
 // Experiment: can password hashing saturate the cores without starving the event loop?
-// Compares @node-rs/bcrypt on libuv's pool (what the gateway does) with bcrypt run synchronously
-// in worker threads whose OS priority is lowered (nice 19, per thread on Linux), while the main
+// Compares @node-rs/bcrypt on libuv's pool with the gateway's hashing threads
+// (src/domain/users/hash-worker.ts) at normal priority and at nice 19 (per thread on Linux), while the main
 // thread serves a stand-in for profile updates: 1 ms of CPU every 10 ms, timed from schedule to done.
 //   npx tsx test/bench/hash-priority.ts [--seconds=6] [--workers=2]
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { hash, verify } from '@node-rs/bcrypt';
-
-const require = createRequire(import.meta.url);
+import { workerBcryptHasher } from '../../src/domain/users/hash-workers.js';
 
 const COST = 10;
-
-// The worker (CommonJS source: worker threads do not inherit tsx's TypeScript loader).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { setPriority } = require('node:os');
-const { hashSync, verifySync } = require(workerData.bcrypt);
-// Linux: setpriority() on a thread id changes that thread only.
-const tid = Number(readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]);
-if (workerData.nice) setPriority(tid, 19);
-parentPort.on('message', (plain) => {
-  const stored = hashSync(plain, ${COST});
-  verifySync(plain, stored);
-  parentPort.postMessage(1);
-});
-`;
 
 {
   const option = (name: string, fallback: string) =>
@@ -70,28 +51,13 @@ parentPort.on('message', (plain) => {
     console.log(`| ${name} | ${(pairs / SECONDS).toFixed(1)} | ${pct(latencies, 50)} / ${pct(latencies, 99)} |`);
   }
 
-  function workerPool(nice: boolean) {
-    const workers = Array.from(
-      { length: WORKERS },
-      () => new Worker(WORKER_SOURCE, { eval: true, workerData: { nice, bcrypt: require.resolve('@node-rs/bcrypt') } }),
-    );
-    const idle = [...workers];
-    const queue: (() => void)[] = [];
-    const run = (plain: string) =>
-      new Promise<void>((done) => {
-        const go = () => {
-          const worker = idle.pop() as Worker;
-          worker.once('message', () => {
-            idle.push(worker);
-            queue.shift()?.();
-            done();
-          });
-          worker.postMessage(plain);
-        };
-        if (idle.length > 0) go();
-        else queue.push(go);
-      });
-    return { run, close: () => Promise.all(workers.map((w) => w.terminate())) };
+  /** The gateway's own hashing threads (src/domain/users/hash-worker.ts), at a given niceness. */
+  function workerPool(nice: number) {
+    const hasher = workerBcryptHasher(COST, { threads: WORKERS, nice });
+    const run = async (plain: string) => {
+      await hasher.verify(plain, await hasher.hash(plain));
+    };
+    return { run, close: () => hasher.close() };
   }
 
   console.log(`\n| hashing (${PARALLELISM} concurrent pairs) | pairs/s | stand-in request p50 / p99 (ms) |`);
@@ -102,10 +68,10 @@ parentPort.on('message', (plain) => {
     const stored = await hash(plain, COST);
     await verify(plain, stored);
   });
-  const normal = workerPool(false);
+  const normal = workerPool(0);
   await withLoad(`${WORKERS} worker threads, normal priority`, normal.run);
   await normal.close();
-  const niced = workerPool(true);
+  const niced = workerPool(19);
   await withLoad(`${WORKERS} worker threads, nice 19`, niced.run);
   await niced.close();
 }

@@ -11,10 +11,11 @@ import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
+import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
 import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { newId, systemClock } from '../../src/ids.js';
+import { createIdGenerator, systemClock } from '../../src/ids.js';
 import { openMigratedDatabase } from '../../src/runtime.js';
 import { createTestSchema, DEFAULT_TEST_DATABASE_URL, postgresUnreachable } from '../support/engine.js';
 import { freePort, startCommand } from '../support/processes.js';
@@ -175,13 +176,14 @@ export async function seed(url: string, users: number, migrated: () => void) {
   const config = loadConfig({ DATABASE_URL: url, SQLITE_SYNCHRONOUS: 'NORMAL', PASSWORD_HASH_COST: String(COST) });
   const { database } = await openMigratedDatabase(config);
   migrated();
+  const newId = createIdGenerator();
   const repository = new UserRepository(database.db, newId);
   const admin = new AdminService({
-    db: database.db,
+    repository: new AdminRepository(database.db),
+    users: repository,
     clock: systemClock,
     newId,
     hasher: bcryptHasher(COST),
-    repository,
   });
   // One cost-10 hash shared by every seeded user, so a password update's verify costs what it costs in production.
   const passwordHash = await bcryptHash('Seed-pass-1!', COST);

@@ -441,3 +441,101 @@ describe('user lookup (§2.5)', () => {
     expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
 });
+
+// --- issue 14 items 1 and 14: upstream's login-client roles and authentication edges ----------------
+
+describe('upstream fidelity: roles and authentication edges (issue 14)', () => {
+  type Reply = { status: number; body: Record<string, unknown> };
+  const RENAME_ONLY = { profile: { givenName: 'Renamed', familyName: 'ByRole' } };
+  const MUTATION =
+    'mutation ($input: UpdateHumanUserInput!) { updateHumanUser(input: $input) { details { sequence resourceOwner } } }';
+
+  /** One rename through one face with the given headers; GraphQL errors flattened to {status, id, message}. */
+  async function rename(face: 'graphql' | 'rest', headers: Record<string, string>, userId: string): Promise<Reply> {
+    const init = (body: unknown, method = 'POST') => ({
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const res =
+      face === 'graphql'
+        ? await h.app.yoga.fetch(
+            'http://gateway/graphql',
+            init({ query: MUTATION, variables: { input: { userId, ...RENAME_ONLY } } }),
+          )
+        : await h.app.yoga.fetch(`http://gateway/v2/users/human/${userId}`, init(RENAME_ONLY, 'PUT'));
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** The error a face answered, as {status, id, message} (GraphQL: extensions.id; REST: the first detail). */
+  function failure(face: 'graphql' | 'rest', reply: Reply) {
+    if (face === 'graphql') {
+      const error = (reply.body.errors as { message: string; extensions: { id?: string } }[] | undefined)?.[0];
+      return { status: reply.status, id: error?.extensions.id, message: error?.message };
+    }
+    const detail = (reply.body.details as { id: string; message: string }[] | undefined)?.[0];
+    return { status: reply.status, id: detail?.id, message: detail?.message };
+  }
+
+  async function grantedToken(role: string): Promise<string> {
+    const { id } = await h.admin.addHuman({
+      orgId: w.orgs.other,
+      username: `holder-${role.toLowerCase()}`,
+      givenName: 'Role',
+      familyName: 'Holder',
+      email: 'holder@example.com',
+      passwordHash: w.passwordHash,
+    });
+    await h.admin.addRole({ userId: id, role });
+    return (await h.admin.addToken({ userId: id })).token;
+  }
+
+  it.each(FACES.flatMap((face) => ['IAM_ORG_MANAGER', 'IAM_LOGIN_CLIENT'].map((role) => [face, role] as const)))(
+    '%s: %s (instance-wide) may write and read users of every organization',
+    async (face, role) => {
+      const token = await grantedToken(role);
+      for (const [user, org] of [
+        [w.alice.id, w.orgs.acme],
+        [w.carol.id, w.orgs.other],
+      ] as const) {
+        const reply = await rename(face, { authorization: `Bearer ${token}` }, user);
+        expect(reply.status).toBe(200);
+        const details =
+          face === 'graphql'
+            ? (reply.body.data as { updateHumanUser: { details: Record<string, unknown> } }).updateHumanUser.details
+            : (reply.body.details as Record<string, unknown>);
+        expect(details).toMatchObject({ sequence: '2', resourceOwner: org });
+        const read = await h.rest('GET', `/v2/users/${user}`, undefined, token);
+        expect(read.status).toBe(200);
+        const profile = (read.body.user as { human: { profile: { givenName: string; familyName: string } } }).human
+          .profile;
+        expect(profile).toMatchObject({ givenName: 'Renamed', familyName: 'ByRole' });
+      }
+    },
+  );
+
+  it.each(
+    FACES.flatMap((face) => ['bearer', 'BEARER', 'Bearer ', 'Bearer\t'].map((prefix) => [face, prefix] as const)),
+  )('%s: the scheme is case-sensitive with exactly one space (%j + token) → 401 AUTH-toLo1', async (face, prefix) => {
+    const before = await snapshot(h, w.alice.id);
+    const reply = await rename(face, { authorization: `${prefix} ${w.iamOwner.token}` }, w.alice.id);
+    expect(failure(face, reply)).toEqual({ status: 401, id: 'AUTH-toLo1', message: 'invalid auth header' });
+    expect(await snapshot(h, w.alice.id)).toEqual(before);
+  });
+
+  it.each(FACES)(
+    '%s: an x-zitadel-orgid naming no organization → 403 AUTH-Bs7Ds; an existing one is accepted',
+    async (face) => {
+      const before = await snapshot(h, w.alice.id);
+      const auth = { authorization: `Bearer ${w.iamOwner.token}` };
+      const missing = await rename(face, { ...auth, 'x-zitadel-orgid': '999999999999999999' }, w.alice.id);
+      expect(failure(face, missing)).toEqual({ status: 403, id: 'AUTH-Bs7Ds', message: "Organisation doesn't exist" });
+      expect(await snapshot(h, w.alice.id)).toEqual(before);
+      // The token is checked first: a bad token with an unknown organization is still 401.
+      const badToken = await rename(face, { authorization: 'Bearer nope', 'x-zitadel-orgid': 'nope' }, w.alice.id);
+      expect(failure(face, badToken)).toMatchObject({ status: 401, id: 'AUTH-7fs1e' });
+      const known = await rename(face, { ...auth, 'x-zitadel-orgid': w.orgs.acme }, w.alice.id);
+      expect(known.status).toBe(200);
+    },
+  );
+});

@@ -150,7 +150,7 @@ describe('user add / user get / machine add', () => {
     expect(JSON.parse(events[0]?.payload as string)).toMatchObject({ username: 'alice', email: 'alice@acme.ch' });
   });
 
-  it('creates a user without a password in the initial state; verified flags and phone are stored', async () => {
+  it('creates a user without a password as active (upstream v2 AddHumanUser); verified flags and phone are stored', async () => {
     const org = await cli('org', 'add', '--name', 'Acme');
     const { id } = await cli(
       'user',
@@ -174,9 +174,20 @@ describe('user add / user get / machine add', () => {
     expect(got).toMatchObject({
       id,
       kind: 'human',
-      state: 'initial',
+      state: 'active',
       email: { email: 'newbie@example.com', isVerified: true },
       phone: { phone: '+41791234567', isVerified: true },
+      hasPassword: false,
+    });
+  });
+
+  it('user add --state initial makes an initial user without a password', async () => {
+    const org = await cli('org', 'add', '--name', 'Acme');
+    const args = ['--org', org.id as string, '--username', 'invitee', '--given-name', 'In', '--family-name', 'Vitee'];
+    const { id } = await cli('user', 'add', ...args, '--email', 'invitee@example.com', '--state', 'initial');
+    expect(await cli('user', 'get', '--id', id as string)).toMatchObject({
+      id,
+      state: 'initial',
       hasPassword: false,
     });
   });
@@ -311,6 +322,20 @@ describe('role add', () => {
       { role: 'ORG_OWNER', org_id: orgId },
     ]);
   });
+
+  it.each(['IAM_ORG_MANAGER', 'IAM_LOGIN_CLIENT'])(
+    'grants %s instance-wide (as upstream); never on one organization',
+    async (role) => {
+      const { orgId, userId } = await seedOrgAndUser();
+      expect(await cli('role', 'add', '--user', userId, '--role', role)).toMatchObject({ userId, role, orgId: null });
+      const refused = await failure('role', 'add', '--user', userId, '--role', role, '--org', orgId);
+      expect(refused).toBeInstanceOf(AdminError);
+      expect(refused.message).toBe(`${role} is instance-wide; drop --org`);
+      expect(await inDb((db) => db.selectFrom('role_grants').select(['role', 'org_id']).execute())).toEqual([
+        { role, org_id: null },
+      ]);
+    },
+  );
 
   it.each([
     [['--role', 'SUPER_ADMIN', '--org', 'ORG'], AdminError, /^unknown role SUPER_ADMIN; known roles: IAM_OWNER/],

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
 import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { newId } from '../../src/ids.js';
+import { createIdGenerator } from '../../src/ids.js';
 import { createTestSchema, type TestSchema } from '../support/engine.js';
 import { UPDATE } from '../support/harness.js';
 
@@ -134,9 +135,16 @@ beforeAll(async () => {
   schema = await createTestSchema();
   database = openDatabase(schema.url, { poolSize: 2 });
   await migrateToLatest(database.db);
+  const newId = createIdGenerator();
   repository = new UserRepository(database.db, newId);
   const hasher = bcryptHasher(4);
-  admin = new AdminService({ db: database.db, clock: { now: () => new Date() }, newId, hasher, repository });
+  admin = new AdminService({
+    repository: new AdminRepository(database.db),
+    users: repository,
+    clock: { now: () => new Date() },
+    newId,
+    hasher,
+  });
   orgId = (await admin.addOrganization({ name: 'Scale', domains: ['scale.example'] })).id;
   passwordHash = await hasher.hash('Password1!');
   const { id } = await admin.addHuman({

@@ -6,10 +6,11 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
 import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher, type PasswordHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { newId, systemClock } from '../../src/ids.js';
+import { createIdGenerator, systemClock } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
 import { UPDATE } from '../support/harness.js';
 
@@ -35,9 +36,16 @@ beforeAll(async () => {
   await migrateToLatest(database.db);
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: ':memory:', PASSWORD_HASH_COST: '4' });
   const logger = createLogger('silent');
-  app = createApp({ database, config, logger, hasher: gatedHasher, sleep: async () => {} });
+  const newId = createIdGenerator();
+  app = createApp({ database, config, logger, newId, hasher: gatedHasher, sleep: async () => {} });
   const repository = new UserRepository(database.db, newId);
-  const admin = new AdminService({ db: database.db, clock: systemClock, newId, hasher: bcrypt, repository });
+  const admin = new AdminService({
+    repository: new AdminRepository(database.db),
+    users: repository,
+    clock: systemClock,
+    newId,
+    hasher: bcrypt,
+  });
   const org = await admin.addOrganization({ name: 'Acme' });
   const passwordHash = await bcrypt.hash('Old-Passw0rd!');
   const human = (username: string) =>

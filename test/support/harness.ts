@@ -4,10 +4,11 @@
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
 import { AdminService, type NewHuman } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
 import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { newId } from '../../src/ids.js';
+import { createIdGenerator } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestDatabase } from './engine.js';
 import { openApiMismatch } from './openapi-check.js';
@@ -56,18 +57,27 @@ export async function createHarness(env: Record<string, string> = {}) {
   const logLines: string[] = [];
   // Capture log output (for the "nothing leaks" checks) instead of printing it.
   const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) });
+  // One id generator for the app and the seeding: ids sort in creation order across both.
+  const newId = createIdGenerator();
   const app = createApp({
     database,
     config,
     logger,
     clock,
+    newId,
     hasher,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
   });
   const repository = new UserRepository(database.db, newId);
-  const admin = new AdminService({ db: database.db, clock, newId, hasher, repository });
+  const admin = new AdminService({
+    repository: new AdminRepository(database.db),
+    users: repository,
+    clock,
+    newId,
+    hasher,
+  });
 
   async function gql(
     query: string,

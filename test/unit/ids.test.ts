@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/ids.js';
+import { createIdGenerator } from '../../src/ids.js';
 
-describe('newId', () => {
-  it('makes numeric ids that strictly increase within a process, in text order too', () => {
+describe('createIdGenerator', () => {
+  it('makes numeric ids that strictly increase per generator, in text order too', () => {
+    const newId = createIdGenerator();
     const ids = Array.from({ length: 5000 }, () => newId());
     expect(new Set(ids).size).toBe(ids.length);
     for (let i = 1; i < ids.length; i++) {

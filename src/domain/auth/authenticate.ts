@@ -1,61 +1,45 @@
 // Bearer token → viewer (spec §5). Tokens are looked up by their SHA-256 and compared in
 // constant time; expired and revoked tokens are rejected on every request (no cache).
-import type { Kysely } from 'kysely';
-import { precompile } from '../../db/precompiled.js';
-import type { Database } from '../../db/types.js';
 import type { Clock } from '../../ids.js';
 import { Errors } from '../errors.js';
+import type { AuthRepository } from './auth-repository.js';
 import type { Viewer } from './permissions.js';
 import { hashToken, tokenHashesEqual } from './tokens.js';
 
 export class Authenticator {
-  /** One statement: the token, its user and the user's role grants (one row per grant). */
-  private readonly byTokenHash = precompile((db, p: { tokenHash: string }) =>
-    db
-      .selectFrom('access_tokens')
-      .innerJoin('users', 'users.id', 'access_tokens.user_id')
-      .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
-      .select([
-        'access_tokens.token_hash',
-        'access_tokens.expires_at',
-        'access_tokens.revoked_at',
-        'users.id as user_id',
-        'users.org_id',
-        'users.state',
-        'role_grants.role',
-        'role_grants.org_id as grant_org_id',
-      ])
-      .where('access_tokens.token_hash', '=', p.tokenHash),
-  );
-
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly repository: AuthRepository,
     private readonly clock: Clock,
   ) {}
 
-  /** Throws the contract's 401 errors; returns the viewer for a valid token. */
-  async authenticate(authorization: string | null): Promise<Viewer> {
+  /**
+   * Throws the contract's 401 errors, and 403 AUTH-Bs7Ds when `orgId` (the x-zitadel-orgid header)
+   * names no organization; returns the viewer for a valid token. As upstream, the scheme is
+   * `Bearer` exactly (case-sensitive) followed by one space.
+   */
+  async authenticate(authorization: string | null, orgId: string | null = null): Promise<Viewer> {
     if (authorization === null || authorization === '') throw Errors.authHeaderMissing();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const match = /^Bearer (\S+)$/.exec(authorization);
     if (!match?.[1]) throw Errors.authHeaderInvalid();
     const tokenHash = hashToken(match[1]);
-    const { rows } = await this.byTokenHash(this.db, { tokenHash });
+    const rows = await this.repository.tokenGrants(tokenHash);
     const row = rows[0];
     if (
       !row ||
-      !tokenHashesEqual(row.token_hash, tokenHash) ||
-      row.revoked_at !== null ||
-      (row.expires_at !== null && row.expires_at <= this.clock.now().toISOString()) ||
+      !tokenHashesEqual(row.tokenHash, tokenHash) ||
+      row.revokedAt !== null ||
+      (row.expiresAt !== null && row.expiresAt <= this.clock.now().toISOString()) ||
       row.state === 'deleted' ||
       row.state === 'locked' ||
       row.state === 'inactive'
     ) {
       throw Errors.tokenInvalid();
     }
-    const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grant_org_id }]));
+    if (orgId && !(await this.repository.organizationExists(orgId))) throw Errors.orgNotFound();
+    const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grantOrgId }]));
     return {
-      userId: row.user_id,
-      orgId: row.org_id,
+      userId: row.userId,
+      orgId: row.orgId,
       grants,
     };
   }

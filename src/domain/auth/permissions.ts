@@ -5,12 +5,22 @@ const ROLE_PERMISSIONS: Record<string, readonly Permission[]> = {
   IAM_OWNER: ['user.read', 'user.write'],
   IAM_USER_MANAGER: ['user.read', 'user.write'],
   IAM_OWNER_VIEWER: ['user.read'],
+  // As upstream: organization managers and the login client (the login UI's service account) may
+  // read and write users of every organization.
+  IAM_ORG_MANAGER: ['user.read', 'user.write'],
+  IAM_LOGIN_CLIENT: ['user.read', 'user.write'],
   ORG_OWNER: ['user.read', 'user.write'],
   ORG_USER_MANAGER: ['user.read', 'user.write'],
   ORG_OWNER_VIEWER: ['user.read'],
 };
 
-export const INSTANCE_ROLES = ['IAM_OWNER', 'IAM_USER_MANAGER', 'IAM_OWNER_VIEWER'] as const;
+export const INSTANCE_ROLES = [
+  'IAM_OWNER',
+  'IAM_USER_MANAGER',
+  'IAM_OWNER_VIEWER',
+  'IAM_ORG_MANAGER',
+  'IAM_LOGIN_CLIENT',
+] as const;
 export const ORG_ROLES = ['ORG_OWNER', 'ORG_USER_MANAGER', 'ORG_OWNER_VIEWER'] as const;
 export const KNOWN_ROLES: readonly string[] = [...INSTANCE_ROLES, ...ORG_ROLES];
 

@@ -73,7 +73,7 @@ export function backoffDelay(attempts: number, settings: BackoffSettings): numbe
 
 /** Replaces every occurrence of the code, e.g. in a URL or an error text. */
 export function maskCode(text: string, code: string | undefined): string {
-  return code ? text.split(code).join('******') : text;
+  return code ? text.split(code).join(MASK) : text;
 }
 
 function parsePayload(text: string): OutboxPayload {
@@ -98,6 +98,23 @@ export function toMessage(row: OutboxRow): OutboxMessage {
     createdAt: row.created_at,
   };
 }
+
+/** A row as listed for operators (`outbox list`): the code masked wherever it appears. */
+export interface OutboxListing {
+  id: string;
+  userId: string;
+  kind: OutboxRow['kind'];
+  channel: Channel;
+  recipient: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: string;
+  code: string | undefined;
+  url: string | undefined;
+  lastError: string | null;
+}
+
+const MASK = '******';
 
 const CANDIDATES = 10;
 
@@ -282,5 +299,39 @@ export class OutboxRepository {
 
   async find(id: string): Promise<OutboxRow | undefined> {
     return this.db.selectFrom('notification_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Every row (or those with one status), oldest first, codes masked. */
+  async list(status?: OutboxStatus): Promise<OutboxListing[]> {
+    let query = this.db.selectFrom('notification_outbox').selectAll().orderBy('created_at');
+    if (status) query = query.where('status', '=', status);
+    const rows = await query.execute();
+    return rows.map((row) => {
+      const { code, url } = parsePayload(row.payload);
+      return {
+        id: row.id,
+        userId: row.user_id,
+        kind: row.kind,
+        channel: row.channel,
+        recipient: row.recipient,
+        status: row.status,
+        attempts: Number(row.attempts),
+        createdAt: row.created_at,
+        code: code ? MASK : undefined,
+        url: url === undefined ? undefined : maskCode(url, code),
+        lastError: row.last_error,
+      };
+    });
+  }
+
+  /** Messages not yet sent, by status (the backlog gauge). */
+  async backlog(): Promise<{ status: 'pending' | 'sending'; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('notification_outbox')
+      .select(['status', this.db.fn.countAll<number>().as('count')])
+      .where('status', 'in', ['pending', 'sending'])
+      .groupBy('status')
+      .execute();
+    return rows.map((row) => ({ status: row.status as 'pending' | 'sending', count: Number(row.count) }));
   }
 }

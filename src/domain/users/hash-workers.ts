@@ -11,35 +11,27 @@
 // Threads start on first use (a deployment that never changes passwords pays nothing), do one
 // job at a time, and never keep the process alive. A thread that dies fails its job and is
 // replaced by the next job.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { HashReply, HashWorkerData, HashJob as Job } from './hash-worker.js';
 import type { PasswordHasher } from './passwords.js';
 
-/** CommonJS source: worker threads do not inherit tsx's loader, and the bundle has no worker file. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { hashSync, verifySync } = require(workerData.bcrypt);
-if (workerData.nice > 0 && process.platform === 'linux') {
-  try {
-    const tid = Number(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]);
-    require('node:os').setPriority(tid, workerData.nice);
-  } catch {}
+/**
+ * How to start a hashing thread. The bundle has dist/hash-worker.js beside dist/main.js (plain
+ * JavaScript). From source (tsx, vitest) there is only hash-worker.ts, and worker threads do not
+ * inherit the TypeScript loader: a two-line bootstrap registers tsx's require hook in the thread,
+ * then loads the module through it.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  const built = new URL('./hash-worker.js', import.meta.url);
+  if (existsSync(built)) return { entry: built, eval: false };
+  const require = createRequire(import.meta.url);
+  const tsx = require.resolve('tsx/cjs/api');
+  const source = fileURLToPath(new URL('./hash-worker.ts', import.meta.url));
+  return { entry: `require(${JSON.stringify(tsx)}).register();\nrequire(${JSON.stringify(source)});`, eval: true };
 }
-parentPort.on('message', (job) => {
-  let reply;
-  try {
-    reply = { ok: true, value: job.op === 'hash' ? hashSync(job.password, job.cost) : verifySync(job.password, job.encoded) };
-  } catch (error) {
-    // A stored hash bcrypt cannot read never matches; any other failure is the caller's error.
-    reply = job.op === 'verify'
-      ? { ok: true, value: false }
-      : { ok: false, message: error instanceof Error ? error.message : String(error) };
-  }
-  parentPort.postMessage(reply);
-});
-`;
-
-type Job = { op: 'hash'; password: string; cost: number } | { op: 'verify'; password: string; encoded: string };
 
 interface Pending {
   job: Job;
@@ -68,15 +60,16 @@ export interface WorkerHasher extends PasswordHasher {
 
 export function workerBcryptHasher(cost: number, options: HashWorkerOptions): WorkerHasher {
   const threads = Math.max(1, Math.floor(options.threads));
-  const bcrypt = createRequire(import.meta.url).resolve('@node-rs/bcrypt');
+  const { entry, eval: evaluate } = workerEntry();
+  const data: HashWorkerData = { nice: options.nice ?? 19 };
   const slots: Slot[] = [];
   const queue: Pending[] = [];
   let closed = false;
 
   function spawn(): Slot {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { bcrypt, nice: options.nice ?? 19 },
+    const worker = new Worker(entry, {
+      eval: evaluate,
+      workerData: data,
       // A thread that only hashes needs little heap; keeps each thread's memory small.
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       stdout: false,
@@ -84,7 +77,7 @@ export function workerBcryptHasher(cost: number, options: HashWorkerOptions): Wo
     });
     worker.unref();
     const slot: Slot = { worker, current: undefined };
-    worker.on('message', (reply: { ok: true; value: string | boolean } | { ok: false; message: string }) => {
+    worker.on('message', (reply: HashReply) => {
       const done = slot.current;
       slot.current = undefined;
       if (done) {
