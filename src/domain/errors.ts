@@ -75,4 +75,5 @@ export const Errors = {
   ),
   sequenceMismatch: make(C.FAILED_PRECONDITION, 'GATEWAY-SEQ412', 'The user has changed since the expected sequence'),
   concurrentUpdate: make(C.ABORTED, 'GATEWAY-RETRY', 'The user was changed concurrently; retry the request'),
+  emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
 } as const;

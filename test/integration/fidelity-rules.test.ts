@@ -121,3 +121,37 @@ describe('14.5 preferredLanguage parses as x/text does (§4.2)', () => {
     });
   }
 });
+
+describe('14.4 email addresses follow Go net/mail (§2.2, §2.4)', () => {
+  const shape = (reason: string) =>
+    fail(
+      400,
+      3,
+      'invalid UpdateHumanUserRequest.Email: embedded message failed validation | caused by: invalid SetHumanEmail.Email: ' +
+        `value must be a valid email address | caused by: ${reason}`,
+    );
+  const stored = async () =>
+    (await h.db.selectFrom('users').select('email').where('id', '=', w.alice.id).executeTakeFirst())?.email;
+
+  for (const face of FACES) {
+    it.each(['"john doe"@acme.ch', 'jöhn@acme.ch', `${'a'.repeat(64)}@acme.ch`])(
+      `${face}: %j is valid and stored as sent`,
+      async (email) => {
+        ok(await update(face, w.alice.id, { email: { email, isVerified: true } }));
+        expect(await stored()).toBe(email);
+      },
+    );
+
+    it.each([
+      [`${'a'.repeat(65)}@acme.ch`, shape('email address local phrase cannot exceed 64 characters')],
+      ['a@[1.2.3.4]', shape('hostname parts can only contain alphanumeric characters or hyphens, got "["')],
+      ['a@-acme.ch', shape('hostname parts cannot begin with hyphens')],
+      ['plainaddress', shape("mail: missing '@' or angle-addr")],
+      ['Ada <ada@acme.ch', shape('mail: unclosed angle-addr')],
+      ['Ada <ada@acme.ch>', fail(400, 3, 'Email is invalid', 'EMAIL-599GV')],
+      ['ada@acme.ch (Ada)', fail(400, 3, 'Email is invalid', 'EMAIL-599GV')],
+    ])(`${face}: %j → %j, nothing written`, async (email, expected) => {
+      await expectRefused(face, w.alice.id, { email: { email } }, expected);
+    });
+  }
+});
