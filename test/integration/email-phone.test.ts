@@ -214,11 +214,11 @@ describe('email content checks (§2.4) and URL templates (§2.3)', () => {
   ];
   const FIELD = [
     '{{.Foo}}',
-    '{{printf .Code}}',
+    '{{printf}}',
     'https://x/{{.code}}',
     '{{.Code.Bar}}',
-    '{{if .Code}}x{{end}}',
-    '{{len .Code}}',
+    '{{range .Code}}x{{end}}',
+    '{{len 3}}',
   ];
   for (const face of FACES) {
     it.each(SYNTAX)(`${face}: urlTemplate %s → DOMAIN-oGh5e`, async (urlTemplate) => {

@@ -155,3 +155,33 @@ describe('14.4 email addresses follow Go net/mail (§2.2, §2.4)', () => {
     });
   }
 });
+
+describe('14.6 URL templates are Go text/template (§2.3)', () => {
+  const SYNTAX = fail(400, 3, 'URL Template is invalid', 'DOMAIN-oGh5e');
+  const EXEC = fail(400, 3, 'URL Template is invalid', 'DOMAIN-ieYa7');
+  const sendCode = (urlTemplate: string) => ({ email: { email: 'new@acme.ch', sendCode: { urlTemplate } } });
+
+  for (const face of FACES) {
+    it.each([
+      ['{{foo .Code}}', SYNTAX],
+      ['{{if .Code}}x', SYNTAX],
+      ['{{$y}}', SYNTAX],
+      ['{{.Foo}}', EXEC],
+      ['{{printf}}', EXEC],
+      ['{{eq .Code 1}}', EXEC],
+    ])(`${face}: %j → %j, nothing written`, async (urlTemplate, expected) => {
+      await expectRefused(face, w.alice.id, sendCode(urlTemplate), expected);
+    });
+
+    it(`${face}: a template with pipelines, functions and control structures renders the outbox link as Go does`, async () => {
+      const urlTemplate =
+        'https://x/{{.OrgID}}/{{printf "%s" .UserID | urlquery}}?c={{.Code}}{{if eq .OrgID "nope"}}&no{{else}}&ok{{end}}' +
+        '{{with $n := len .Code}}&n={{$n}}{{end}}&q={{"a b&c" | urlquery}}{{/* gone */}}';
+      ok(await update(face, w.alice.id, sendCode(urlTemplate)));
+      const rows = await h.db.selectFrom('notification_outbox').selectAll().where('user_id', '=', w.alice.id).execute();
+      expect(rows).toHaveLength(1);
+      const payload = JSON.parse(rows[0]?.payload as string) as { url: string; code: string };
+      expect(payload.url).toBe(`https://x/${w.orgs.acme}/${w.alice.id}?c=${payload.code}&ok&n=6&q=a+b%26c`);
+    });
+  }
+});
