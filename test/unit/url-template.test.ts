@@ -130,6 +130,7 @@ describe('parseUrlTemplate errors', () => {
     ['{{range .Code}}{{end}}', EXEC], // a string is not rangeable
     ['{{.Code .UserID}}', EXEC], // argument to a non-function
     ['{{template "x"}}', EXEC],
+    ['{{range 100000}}{{range 100000}}x{{end}}{{end}}', EXEC], // bounded work, not Go's 10^10 iterations
     ['ok {{.Code}} then {{.Nope}}', EXEC],
   ])('%j → %s', (template, expected) => {
     expect(outcome(template)).toBe(expected);

@@ -11,6 +11,8 @@
 //   widths), urlquery, html, js, len, index, eq, ne, lt, le, gt, ge, and, or, not.
 // Left out (each answers DOMAIN-ieYa7 rather than guessing): define/block/template, slice,
 // call; printf flags, widths and precisions; float formatting beyond JavaScript's shortest form.
+// Deliberately different: more than 10,000 range iterations in one execution is DOMAIN-ieYa7
+// (Go would run them all), so a short template cannot hold the event loop.
 import { Errors } from '../errors.js';
 
 export const TEMPLATE_FIELDS = ['UserID', 'Code', 'OrgID'] as const;
@@ -554,8 +556,12 @@ function compareKind(a: Value, b: Value): 'string' | 'number' | 'bool' {
   return ka as 'string' | 'number' | 'bool';
 }
 
+/** A bound on range iterations, so a 200-character template cannot hold the event loop. */
+const MAX_STEPS = 10_000;
+
 class Executor {
   out = '';
+  steps = 0;
   constructor(private readonly data: TemplateData) {}
 
   run(nodes: Node[], dot: Value, vars: Map<string, Value>[]) {
@@ -588,6 +594,7 @@ class Executor {
           const count = v as number;
           if (count <= 0 && node.elseList) this.run(node.elseList, dot, scope);
           for (let i = 0; i < count; i++) {
+            if (++this.steps > MAX_STEPS) execFail('template does too much work');
             const names = node.pipe.decl?.names ?? [];
             const inner = new Map<string, Value>();
             if (names.length === 1) inner.set(names[0] as string, i);
