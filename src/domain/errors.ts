@@ -127,6 +127,7 @@ export const Errors = catalogue({
   }),
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
+  emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
 });
 
 export type ErrorName = keyof typeof Errors;

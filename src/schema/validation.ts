@@ -6,6 +6,7 @@
 // "at most one of" group are reported before any field rule (upstream fails to decode them).
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { parseAddress } from '../domain/users/net-mail.js';
 import { GRPC_CODES, httpStatusOf } from '../grpc-status.js';
 
 /** Length in Unicode code points ("runes"), not UTF-16 units. */
@@ -26,16 +27,42 @@ function runes(min: number, max: number) {
   }, message);
 }
 
-// A syntactically valid RFC 5322 mailbox (addr-spec, optionally with a display name); the
-// domain layer then applies ZITADEL's stricter EMAIL-599BI rule (no display names).
-const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
-const LOCAL = `(?:${ATOM}(?:\\.${ATOM})*|"(?:[^"\\\\\\r\\n]|\\\\.)*")`;
-const HOST =
-  '(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\\[[^\\]\\s]+\\])';
-const ADDR = `${LOCAL}@${HOST}`;
-const MAILBOX = new RegExp(`^(?:${ADDR}|[^<>\\r\\n]*<${ADDR}>)$`);
+/**
+ * protoc-gen-validate's `email: true`: Go's `mail.ParseAddress` (display names allowed; the
+ * domain rule refuses them later), then at most 254 bytes for the address and 64 for its local
+ * part, then the host labels. The reason is PGV's (or Go's parser's) own text.
+ */
+export function emailShapeReason(value: string): string | undefined {
+  const parsed = parseAddress(value);
+  if (!parsed.ok) return parsed.error;
+  const address = parsed.value.address;
+  if (Buffer.byteLength(address) > 254) return 'email addresses cannot exceed 254 characters';
+  const at = address.indexOf('@');
+  if (Buffer.byteLength(address.slice(0, at)) > 64) return 'email address local phrase cannot exceed 64 characters';
+  return hostnameReason(address.slice(at + 1));
+}
 
-const emailAddress = runes(1, 200).refine((s) => MAILBOX.test(s), 'value must be a valid email address');
+/** PGV's hostname rule (lower-cased, one trailing dot allowed; lengths in bytes). */
+function hostnameReason(host: string): string | undefined {
+  if (Buffer.byteLength(host) > 253) return 'hostname cannot exceed 253 characters';
+  const labels = host.replace(/\.$/, '').toLowerCase().split('.');
+  for (const label of labels) {
+    const bytes = Buffer.byteLength(label);
+    if (bytes === 0 || bytes > 63) return 'hostname part must be non-empty and cannot exceed 63 characters';
+    if (label.startsWith('-')) return 'hostname parts cannot begin with hyphens';
+    if (label.endsWith('-')) return 'hostname parts cannot end with hyphens';
+    const bad = [...label].find((c) => !/[a-z0-9-]/.test(c));
+    if (bad !== undefined)
+      return `hostname parts can only contain alphanumeric characters or hyphens, got ${JSON.stringify(bad)}`;
+  }
+  return undefined;
+}
+
+const emailAddress = runes(1, 200).superRefine((value, ctx) => {
+  const reason = emailShapeReason(value);
+  if (reason !== undefined)
+    ctx.addIssue({ code: 'custom', message: `value must be a valid email address | caused by: ${reason}` });
+});
 
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish();
 

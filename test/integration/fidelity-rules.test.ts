@@ -1,5 +1,6 @@
 // Issue 14's leaf rules as upstream has them, on both faces (GraphQL `updateHumanUser` and REST
-// `PUT /v2/users/human/{userId}`): ASCII password classes (§4.5.4), ...
+// `PUT /v2/users/human/{userId}`): ASCII password classes (14.2), imported bcrypt hashes (14.10),
+// GetUserByID's id length (14.13), language tags (14.5), email addresses (14.4), URL templates (14.6).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
 import { createHarness, type Harness, snapshot, type World } from '../support/harness.js';
@@ -118,6 +119,70 @@ describe('14.5 preferredLanguage parses as x/text does (§4.2)', () => {
         w.orgOwner.token,
       );
       expect(read.body.data?.user).toEqual({ profile: { preferredLanguage: expected } });
+    });
+  }
+});
+
+describe('14.4 email addresses follow Go net/mail (§2.2, §2.4)', () => {
+  const shape = (reason: string) =>
+    fail(
+      400,
+      3,
+      'invalid UpdateHumanUserRequest.Email: embedded message failed validation | caused by: invalid SetHumanEmail.Email: ' +
+        `value must be a valid email address | caused by: ${reason}`,
+    );
+  const stored = async () =>
+    (await h.db.selectFrom('users').select('email').where('id', '=', w.alice.id).executeTakeFirst())?.email;
+
+  for (const face of FACES) {
+    it.each(['"john doe"@acme.ch', 'jöhn@acme.ch', `${'a'.repeat(64)}@acme.ch`])(
+      `${face}: %j is valid and stored as sent`,
+      async (email) => {
+        ok(await update(face, w.alice.id, { email: { email, isVerified: true } }));
+        expect(await stored()).toBe(email);
+      },
+    );
+
+    it.each([
+      [`${'a'.repeat(65)}@acme.ch`, shape('email address local phrase cannot exceed 64 characters')],
+      ['a@[1.2.3.4]', shape('hostname parts can only contain alphanumeric characters or hyphens, got "["')],
+      ['a@-acme.ch', shape('hostname parts cannot begin with hyphens')],
+      ['plainaddress', shape("mail: missing '@' or angle-addr")],
+      ['Ada <ada@acme.ch', shape('mail: unclosed angle-addr')],
+      ['Ada <ada@acme.ch>', fail(400, 3, 'Email is invalid', 'EMAIL-599GV')],
+      ['ada@acme.ch (Ada)', fail(400, 3, 'Email is invalid', 'EMAIL-599GV')],
+    ])(`${face}: %j → %j, nothing written`, async (email, expected) => {
+      await expectRefused(face, w.alice.id, { email: { email } }, expected);
+    });
+  }
+});
+
+describe('14.6 URL templates are Go text/template (§2.3)', () => {
+  const SYNTAX = fail(400, 3, 'URL Template is invalid', 'DOMAIN-oGh5e');
+  const EXEC = fail(400, 3, 'URL Template is invalid', 'DOMAIN-ieYa7');
+  const sendCode = (urlTemplate: string) => ({ email: { email: 'new@acme.ch', sendCode: { urlTemplate } } });
+
+  for (const face of FACES) {
+    it.each([
+      ['{{foo .Code}}', SYNTAX],
+      ['{{if .Code}}x', SYNTAX],
+      ['{{$y}}', SYNTAX],
+      ['{{.Foo}}', EXEC],
+      ['{{printf}}', EXEC],
+      ['{{eq .Code 1}}', EXEC],
+    ])(`${face}: %j → %j, nothing written`, async (urlTemplate, expected) => {
+      await expectRefused(face, w.alice.id, sendCode(urlTemplate), expected);
+    });
+
+    it(`${face}: a template with pipelines, functions and control structures renders the outbox link as Go does`, async () => {
+      const urlTemplate =
+        'https://x/{{.OrgID}}/{{printf "%s" .UserID | urlquery}}?c={{.Code}}{{if eq .OrgID "nope"}}&no{{else}}&ok{{end}}' +
+        '{{with $n := len .Code}}&n={{$n}}{{end}}&q={{"a b&c" | urlquery}}{{/* gone */}}';
+      ok(await update(face, w.alice.id, sendCode(urlTemplate)));
+      const rows = await h.db.selectFrom('notification_outbox').selectAll().where('user_id', '=', w.alice.id).execute();
+      expect(rows).toHaveLength(1);
+      const payload = JSON.parse(rows[0]?.payload as string) as { url: string; code: string };
+      expect(payload.url).toBe(`https://x/${w.orgs.acme}/${w.alice.id}?c=${payload.code}&ok&n=6&q=a+b%26c`);
     });
   }
 });

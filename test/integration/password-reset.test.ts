@@ -203,7 +203,7 @@ describe('sendLink (§4.6)', () => {
   });
 
   const SYNTAX = ['{{.Code', '{{}}'];
-  const FIELD = ['{{.Foo}}', '{{printf .Code}}'];
+  const FIELD = ['{{.Foo}}', '{{printf}}'];
   for (const face of FACES) {
     it.each(SYNTAX)(`${face}: urlTemplate %s → DOMAIN-oGh5e`, async (urlTemplate) => {
       const before = await snapshot(h, w.alice.id);

@@ -1,14 +1,16 @@
 // Content checks of email and phone (spec §2.4) and the BCP 47 language tag rule (§4.2).
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import { Errors } from '../errors.js';
+import { parseAddress } from './net-mail.js';
 
-// ZITADEL's domain check: a bare addr-spec; display names, quoted local parts and IP
-// literals are rejected.
-const EMAIL_RE =
-  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
+/**
+ * Upstream's content rule: the address must parse as Go's `mail.ParseAddress` does (EMAIL-599BI)
+ * and carry no display name, e.g. `Ada <ada@acme.ch>` or `ada@acme.ch (Ada)` (EMAIL-599GV).
+ */
 export function checkEmail(email: string): void {
-  if (!EMAIL_RE.test(email)) throw Errors.emailInvalid();
+  const parsed = parseAddress(email);
+  if (!parsed.ok) throw Errors.emailInvalid();
+  if (parsed.value.name !== '') throw Errors.emailDisplayName();
 }
 
 /** Parses a phone number (default region CH) into E.164; throws PHONE-so0wa. */
