@@ -23,6 +23,9 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.string().min(1).default('./data/user-gateway.sqlite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(16).default(12),
   PASSWORD_HASH_THREADS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -65,6 +68,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** PostgreSQL: connections in this instance's pool (ignored for SQLite). */
   readonly databasePoolSize: number;
+  /** PostgreSQL bounds, so a hanging database answers in seconds (src/db/connection.ts). */
+  readonly databaseTimeouts: PostgresTimeouts;
   readonly passwordHashCost: number;
   /** Low-priority threads that hash and verify passwords (src/domain/users/hash-workers.ts). */
   readonly passwordHashThreads: number;
@@ -83,6 +88,15 @@ export interface Config {
   readonly credentialChecksPerIpPerMinute: number;
   /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
   readonly notify: NotifyConfig;
+}
+
+export interface PostgresTimeouts {
+  /** Opening a connection, or waiting for a free one in the pool. */
+  readonly connectMs: number;
+  /** One statement, on the server and (a little later) on the client, which also catches a silent server. */
+  readonly statementMs: number;
+  /** A transaction left idle (a stuck client) is ended by the server. */
+  readonly idleInTransactionMs: number;
 }
 
 export interface NotifyConfig {
@@ -134,6 +148,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    databaseTimeouts: Object.freeze({
+      connectMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionMs: v.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }),
     passwordHashCost: v.PASSWORD_HASH_COST,
     passwordHashThreads: v.PASSWORD_HASH_THREADS,
     logLevel: v.LOG_LEVEL,

@@ -18,6 +18,28 @@ describe('configuration', () => {
     );
   });
 
+  it('bounds PostgreSQL by default and takes the bounds from DATABASE_*_TIMEOUT_MS', () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({
+      connectMs: 5_000,
+      statementMs: 5_000,
+      idleInTransactionMs: 10_000,
+    });
+    expect(
+      loadConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '3000',
+      }).databaseTimeouts,
+    ).toEqual({ connectMs: 1_000, statementMs: 2_000, idleInTransactionMs: 3_000 });
+    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow('DATABASE_STATEMENT_TIMEOUT_MS="0"');
+  });
+
+  it('logs no verification code unless NOTIFY_LOG_CODES=true, whatever NODE_ENV says', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).notify.logCodes).toBe(false);
+    expect(loadConfig({ NOTIFY_LOG_CODES: 'true' }).notify.logCodes).toBe(true);
+    expect(() => loadConfig({ NOTIFY_LOG_CODES: 'yes' })).toThrow(ConfigError);
+  });
+
   it('documents every environment variable in the README configuration table', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const documented = new Set(
