@@ -16,7 +16,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { useCredentialCheckRateLimit } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { type Clock, newId as defaultNewId, type IdGenerator, systemClock } from './ids.js';
-import { type Logger, yogaLogging } from './logger.js';
+import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
 import { createMetrics, type Metrics, useObservability } from './observability/observability.js';
 import { useOpenApi } from './openapi/openapi.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps) {
     }),
     authenticator: new Authenticator(database.db, clock),
   };
-  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
+  const onUnexpected = unexpectedErrorLogger(logger);
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     ...requestFrame({ config, logger, metrics, onUnexpected }),

@@ -32,6 +32,9 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP2_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  HTTP2_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(100),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
@@ -78,6 +81,11 @@ export interface Config {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Larger request bodies get 413 on both faces. */
   readonly maxRequestBodyBytes: number;
+  /** A request whose body has not arrived in this time: 408 on HTTP/1.1, stream reset on HTTP/2. */
+  readonly requestBodyTimeoutMs: number;
+  /** An HTTP/2 session without any frame for this long is closed. */
+  readonly http2IdleTimeoutMs: number;
+  readonly http2MaxConcurrentStreams: number;
   /** GraphiQL and introspection: on unless NODE_ENV=production, where GRAPHIQL/INTROSPECTION=true re-enable them. */
   readonly graphiql: boolean;
   readonly introspection: boolean;
@@ -159,6 +167,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: v.NODE_ENV,
     sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     maxRequestBodyBytes: v.MAX_REQUEST_BODY_BYTES,
+    requestBodyTimeoutMs: v.REQUEST_BODY_TIMEOUT_MS,
+    http2IdleTimeoutMs: v.HTTP2_IDLE_TIMEOUT_MS,
+    http2MaxConcurrentStreams: v.HTTP2_MAX_CONCURRENT_STREAMS,
     graphiql: v.GRAPHIQL ? v.GRAPHIQL === 'true' : v.NODE_ENV !== 'production',
     introspection: v.INTROSPECTION ? v.INTROSPECTION === 'true' : v.NODE_ENV !== 'production',
     corsOrigins: Object.freeze(
