@@ -18,7 +18,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { useCredentialCheckRateLimit } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
-import { type Logger, yogaLogging } from './logger.js';
+import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
 import { createMetrics, type Metrics, RequestLog, useObservability } from './observability/observability.js';
 import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
@@ -69,18 +69,28 @@ function useAuthenticationFirst(): Plugin<GraphQLContext> {
   };
 }
 
+/** A probe that has not answered in this time counts as down: /ready answers within 2 s. */
+export const READY_TIMEOUT_MS = 1_500;
+
 /**
- * GET /ready: 200 when the database answers, 503 when not. (yoga's useReadinessCheck also tests
- * every other request against a URLPattern — a polyfill on Node 20 that cost ~40 µs per request.)
+ * GET /ready: 200 when the database answers within READY_TIMEOUT_MS, 503 when not (a hanging
+ * database included). (yoga's useReadinessCheck also tests every other request against a
+ * URLPattern — a polyfill on Node 20 that cost ~40 µs per request.)
  */
 function useReadiness(ping: () => Promise<void>): Plugin {
   return {
     onRequest({ url, endResponse }) {
       if (url.pathname !== '/ready') return;
-      return ping().then(
-        () => endResponse(new Response(null, { status: 200 })),
-        () => endResponse(new Response(null, { status: 503 })),
-      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('readiness probe timed out')), READY_TIMEOUT_MS);
+      });
+      return Promise.race([ping(), late])
+        .then(
+          () => endResponse(new Response(null, { status: 200 })),
+          () => endResponse(new Response(null, { status: 503 })),
+        )
+        .finally(() => clearTimeout(timer));
     },
   };
 }
@@ -162,7 +172,7 @@ export function createApp(deps: AppDeps) {
   const operationsFor = localOperationsFactory(services, (request, viewer) => {
     requestLog.info(request).userId = viewer.userId;
   });
-  const onUnexpected = (error: unknown) => logger.error({ err: error }, 'unexpected error');
+  const onUnexpected = unexpectedErrorLogger(logger);
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     ...requestFrame({ config, logger, metrics, onUnexpected }),

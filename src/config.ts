@@ -23,12 +23,18 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z.string().min(1).default('./data/user-gateway.sqlite'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(16).default(12),
   PASSWORD_HASH_THREADS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP2_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  HTTP2_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(100),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
@@ -65,6 +71,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** PostgreSQL: connections in this instance's pool (ignored for SQLite). */
   readonly databasePoolSize: number;
+  /** PostgreSQL bounds, so a hanging database answers in seconds (src/db/connection.ts). */
+  readonly databaseTimeouts: PostgresTimeouts;
   readonly passwordHashCost: number;
   /** Low-priority threads that hash and verify passwords (src/domain/users/hash-workers.ts). */
   readonly passwordHashThreads: number;
@@ -73,6 +81,11 @@ export interface Config {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Larger request bodies get 413 on both faces. */
   readonly maxRequestBodyBytes: number;
+  /** A request whose body has not arrived in this time: 408 on HTTP/1.1, stream reset on HTTP/2. */
+  readonly requestBodyTimeoutMs: number;
+  /** An HTTP/2 session without any frame for this long is closed. */
+  readonly http2IdleTimeoutMs: number;
+  readonly http2MaxConcurrentStreams: number;
   /** GraphiQL and introspection: on unless NODE_ENV=production, where GRAPHIQL/INTROSPECTION=true re-enable them. */
   readonly graphiql: boolean;
   readonly introspection: boolean;
@@ -83,6 +96,15 @@ export interface Config {
   readonly credentialChecksPerIpPerMinute: number;
   /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
   readonly notify: NotifyConfig;
+}
+
+export interface PostgresTimeouts {
+  /** Opening a connection, or waiting for a free one in the pool. */
+  readonly connectMs: number;
+  /** One statement, on the server and (a little later) on the client, which also catches a silent server. */
+  readonly statementMs: number;
+  /** A transaction left idle (a stuck client) is ended by the server. */
+  readonly idleInTransactionMs: number;
 }
 
 export interface NotifyConfig {
@@ -134,12 +156,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: v.HOST,
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE,
+    databaseTimeouts: Object.freeze({
+      connectMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+      statementMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionMs: v.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }),
     passwordHashCost: v.PASSWORD_HASH_COST,
     passwordHashThreads: v.PASSWORD_HASH_THREADS,
     logLevel: v.LOG_LEVEL,
     nodeEnv: v.NODE_ENV,
     sqliteSynchronous: v.SQLITE_SYNCHRONOUS,
     maxRequestBodyBytes: v.MAX_REQUEST_BODY_BYTES,
+    requestBodyTimeoutMs: v.REQUEST_BODY_TIMEOUT_MS,
+    http2IdleTimeoutMs: v.HTTP2_IDLE_TIMEOUT_MS,
+    http2MaxConcurrentStreams: v.HTTP2_MAX_CONCURRENT_STREAMS,
     graphiql: v.GRAPHIQL ? v.GRAPHIQL === 'true' : v.NODE_ENV !== 'production',
     introspection: v.INTROSPECTION ? v.INTROSPECTION === 'true' : v.NODE_ENV !== 'production',
     corsOrigins: Object.freeze(

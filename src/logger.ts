@@ -96,3 +96,40 @@ export function yogaLogging(logger: Logger) {
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('debug') };
 }
+
+const ABORT_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_STREAM_DESTROYED',
+  'ERR_HTTP_REQUEST_TIMEOUT',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_INVALID_STREAM',
+]);
+const ABORT_MESSAGES = new Set([
+  'aborted',
+  'Premature close',
+  'The operation was aborted',
+  'This operation was aborted',
+]);
+
+/** A client that went away (or was cut off by a timeout) mid-request: not a defect of the gateway. */
+export function isClientAbort(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false;
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; rawMessage?: unknown };
+  if (e.name === 'AbortError' || (typeof e.code === 'string' && ABORT_CODES.has(e.code))) return true;
+  if (ABORT_MESSAGES.has(String(e.message)) || ABORT_MESSAGES.has(String(e.rawMessage))) return true;
+  return isClientAbort(e.cause, depth + 1);
+}
+
+/**
+ * The handler for errors nothing expected: logged at error level with their stack, except a
+ * client's abort, which is logged at debug without one.
+ */
+export function unexpectedErrorLogger(logger: Logger): (error: unknown) => void {
+  return (error) => {
+    if (isClientAbort(error))
+      logger.debug({ reason: redactedMessage(String((error as Error).message)) }, 'client aborted the request');
+    else logger.error({ err: error }, 'unexpected error');
+  };
+}

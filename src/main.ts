@@ -1,10 +1,9 @@
 // The process: load config → open db → migrate → listen → graceful stop.
-import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createNotifier } from './domain/notify/notifier.js';
-import { enableH2c } from './grpc/server.js';
-import { createLogger } from './logger.js';
+import { createGatewayServer } from './grpc/server.js';
+import { createLogger, unexpectedErrorLogger } from './logger.js';
 import { openMigratedDatabase } from './runtime.js';
 
 async function main(): Promise<void> {
@@ -27,13 +26,14 @@ async function main(): Promise<void> {
   const { yoga } = app;
   const notifier = createNotifier({ db: database.db, config, logger });
   notifier.start();
-  const server = createServer(yoga);
-  // Plain gRPC needs HTTP/2: the same port also accepts prior-knowledge h2c (src/grpc/server.ts).
-  enableH2c(server, yoga, {
+  // HTTP/1.1 and (for plain gRPC) prior-knowledge h2c on one port, every wait bounded (src/grpc/server.ts).
+  const server = createGatewayServer(yoga, {
     maxBodyBytes: config.maxRequestBodyBytes,
-    onUnexpected: (error) => logger.error({ err: error }, 'unexpected error'),
+    onUnexpected: unexpectedErrorLogger(logger),
+    bodyTimeoutMs: config.requestBodyTimeoutMs,
+    idleTimeoutMs: config.http2IdleTimeoutMs,
+    maxConcurrentStreams: config.http2MaxConcurrentStreams,
   });
-  server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

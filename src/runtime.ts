@@ -7,6 +7,7 @@ export async function openMigratedDatabase(config: Config): Promise<{ database: 
   const database = openDatabase(config.databaseUrl, {
     synchronous: config.sqliteSynchronous,
     poolSize: config.databasePoolSize,
+    timeouts: config.databaseTimeouts,
   });
   try {
     const applied = await migrateToLatest(database.db);

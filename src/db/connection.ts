@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { PostgresTimeouts } from '../config.js';
 import { groupCommit, plainTransact, type Transact } from './group-commit.js';
 import type { Database } from './types.js';
 
@@ -29,6 +30,46 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Extra server options for every connection, e.g. `-c search_path=…` (tests). */
   options?: string;
+  /** Bounds for a slow or silent server (DATABASE_*_TIMEOUT_MS); the defaults are the config's. */
+  timeouts?: Partial<PostgresTimeouts>;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
+  connectMs: 5_000,
+  statementMs: 5_000,
+  idleInTransactionMs: 10_000,
+};
+
+/** How long the client waits for an answer after the server's own statement timeout would have fired. */
+const CLIENT_GRACE_MS = 500;
+
+/**
+ * A pg client whose timed-out query also ends its connection. pg's client-side `query_timeout`
+ * rejects the query but leaves the connection waiting for the answer: back in the pool it would
+ * delay the next caller, and a BEGIN or ROLLBACK answered late could leave a transaction open under
+ * someone else's statements. Ending the connection makes the server roll back whatever was open.
+ */
+class BoundedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // A connection ending while the client is checked out (ended above, or the server went away)
+    // is reported to the query in flight; the event itself must not crash the process.
+    this.on('error', () => {});
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
+  override query(...args: any[]): any {
+    // biome-ignore lint/suspicious/noExplicitAny: see above
+    const result = (super.query as (...a: any[]) => any)(...args);
+    if (result && typeof result.catch === 'function') {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === 'Query read timeout') {
+          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        }
+      });
+    }
+    return result;
+  }
 }
 
 export type DatabaseOptions = SqliteOptions & PostgresOptions;
@@ -126,11 +167,21 @@ const pgTypes = {
 };
 
 export function openPostgres(url: string, options: PostgresOptions = {}): DatabaseHandle {
+  const timeouts = { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts };
   const pool = new pg.Pool({
+    Client: BoundedClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     types: pgTypes,
     ...(options.options ? { options: options.options } : {}),
+    // Connecting and waiting for a pooled connection (pg-pool uses one bound for both).
+    connectionTimeoutMillis: timeouts.connectMs,
+    // The server cancels a long statement; the client gives up a little later on a silent server.
+    statement_timeout: timeouts.statementMs,
+    query_timeout: timeouts.statementMs + CLIENT_GRACE_MS,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    // A peer that vanished (no FIN) is noticed by the kernel.
+    keepAlive: true,
   });
   // An idle client losing its connection (server restart) must not crash the process; the
   // pool replaces it and the next query reports the failure.

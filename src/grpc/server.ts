@@ -5,9 +5,20 @@
 // server where Connect's Node adapter answers the UserService (gRPC, gRPC-Web and Connect) and
 // everything else falls through to yoga. HTTP/1.1 connections go on to the server as before.
 // Graceful shutdown keeps working: closeIdleConnections/closeAllConnections also close the
-// HTTP/2 sessions.
-import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
+// HTTP/2 sessions. `createGatewayServer` is that server with its bounds: HTTP/1.1 request and
+// header timeouts, HTTP/2 session idle timeout, per-stream body timeout, stream and header limits.
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  constants as http2Constants,
+  type ServerHttp2Session,
+} from 'node:http2';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
@@ -21,7 +32,18 @@ export interface H2cOptions {
   /** Request messages over this many bytes are refused with RESOURCE_EXHAUSTED. */
   maxBodyBytes: number;
   onUnexpected: (error: unknown) => void;
+  /** A stream whose request body has not fully arrived in this time is reset (default 30 s). */
+  bodyTimeoutMs?: number;
+  /** A session without any frame for this long is closed (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Streams one session may have open at once (default 100). */
+  maxConcurrentStreams?: number;
 }
+
+/** Bounds of the HTTP/2 side: memory per session, header sizes (node:http2's units). */
+const MAX_SESSION_MEMORY_MB = 4;
+const MAX_HEADER_LIST_BYTES = 16 * 1024;
+const MAX_HEADER_PAIRS = 64;
 
 /** Reads until the first bytes tell HTTP/2's preface from HTTP/1.1; hands over what it read. */
 function sniff(socket: Socket, decide: (http2: boolean, head: Buffer) => void): void {
@@ -87,11 +109,35 @@ export function enableH2c(
       yoga.requestListener(req as IncomingMessage, res as ServerResponse);
     },
   });
-  const http2 = createHttp2Server(handler);
+  const http2 = createHttp2Server(
+    {
+      maxSessionMemory: MAX_SESSION_MEMORY_MB,
+      maxHeaderListPairs: MAX_HEADER_PAIRS,
+      settings: {
+        maxConcurrentStreams: options.maxConcurrentStreams ?? 100,
+        maxHeaderListSize: MAX_HEADER_LIST_BYTES,
+      },
+    },
+    handler,
+  );
+  // No frame for this long: the session is destroyed (node:http2 does so when no 'timeout' listener).
+  http2.setTimeout(options.idleTimeoutMs ?? 60_000);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  http2.on('stream', (stream) => {
+    if (stream.state.remoteClose) return;
+    // A body trickling in keeps the session busy but must not hold the stream forever.
+    const stalled = setTimeout(() => {
+      if (!stream.destroyed && !stream.state.remoteClose) stream.close(http2Constants.NGHTTP2_CANCEL);
+    }, bodyTimeoutMs);
+    stalled.unref();
+    stream.once('close', () => clearTimeout(stalled));
+  });
   const sessions = new Set<ServerHttp2Session>();
   http2.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
+    // A peer that vanishes mid-stream is not the gateway's error; the streams report it.
+    session.on('error', () => {});
   });
 
   // Connections whose first bytes have not arrived yet belong to neither server: track them so
@@ -134,4 +180,33 @@ export function enableH2c(
     for (const session of sessions) session.destroy();
   };
   return http2;
+}
+
+export interface GatewayServerOptions extends H2cOptions {
+  /** HTTP/1.1: the whole request (headers and body) must arrive in this time, else 408 (default 30 s). */
+  bodyTimeoutMs?: number;
+}
+
+/**
+ * The gateway's HTTP server: yoga on HTTP/1.1 and h2c on one port, every wait bounded. Node checks
+ * HTTP/1.1 request timeouts on an interval: a quarter of the bound (at most 5 s), so a 408 comes
+ * within 1.25 × the bound.
+ */
+export function createGatewayServer(
+  // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
+  yoga: YogaServerInstance<any, any>,
+  options: GatewayServerOptions,
+): HttpServer {
+  const requestTimeout = options.bodyTimeoutMs ?? 30_000;
+  const server = createHttpServer(
+    {
+      requestTimeout,
+      headersTimeout: Math.min(60_000, requestTimeout),
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(requestTimeout / 4))),
+    },
+    yoga,
+  );
+  server.keepAliveTimeout = 65_000;
+  enableH2c(server, yoga, options);
+  return server;
 }

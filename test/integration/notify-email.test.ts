@@ -189,7 +189,7 @@ describe('email verification over SMTP', () => {
     // SMS is not configured: said once at start, without the SMTP address's details beyond host:port.
     const messages = log.records().map((r) => r.msg);
     expect(messages.filter((m) => String(m).startsWith('notification delivery is off'))).toEqual([
-      'notification delivery is off for sms: messages stay pending (see `cli outbox list`) until SMS_WEBHOOK_URL is set',
+      'notification delivery is off for sms: messages stay pending (see `cli outbox list`) until SMS_WEBHOOK_URL is set; set NOTIFY_LOG_CODES=true to log their text, codes included',
     ]);
     expect(log.records().find((r) => r.msg === 'e-mail delivery over SMTP')?.smtp).toBe(
       `smtp://127.0.0.1:${smtp.port}`,
