@@ -318,7 +318,9 @@ describe('profile (§4.2)', () => {
         { profile: { ...NAMES, gender } },
         w.orgOwner.token,
       );
-      expect(res.body).toEqual({ details: { sequence: '2', changeDate: T0, resourceOwner: w.orgs.acme } });
+      expect({ details: asGraphQLDetails(res.body.details) }).toEqual({
+        details: { sequence: '2', changeDate: T0, resourceOwner: w.orgs.acme },
+      });
       expect((await events(w.alice.id)).at(-1)).toEqual({ type: 'profile.changed', payload: { gender: number } });
       expect(await readProfile('rest', w.orgOwner.token, w.alice.id)).toMatchObject({ gender: name });
     });
