@@ -56,7 +56,7 @@ export function createWire(yoga: AnyYoga, face: string, onUnexpected: (error: un
       try {
         variables = translate();
       } catch (error) {
-        if (!(error instanceof TranslationError)) throw error;
+        if (!(error instanceof TranslationError)) return { error: fromGraphQLError(maskError(error)) };
         translationError = error;
       }
       let result: ExecutionResult;

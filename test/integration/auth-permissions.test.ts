@@ -3,6 +3,7 @@
 import { hash } from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GRPC_CODES } from '../../src/grpc-status.js';
+import { asGraphQLDetails } from '../support/faces.js';
 import { createHarness, type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
@@ -56,7 +57,7 @@ async function update(face: Face, token: string | null, userId: string, input: I
     };
   }
   const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: res.body };
+  if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
   const details = res.body.details as { '@type': string; id: string; message: string }[] | undefined;
   if (!details)
     return { status: res.status, error: { code: res.body.code as number, message: res.body.message as string } };

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
 import {
+  asGraphQLDetails,
   details,
   FACES,
   type Face,
@@ -41,7 +42,7 @@ async function reset(face: Face, token: string | null, userId: string, input: In
     return { status: res.status, ok: withoutNulls(res.body.data?.passwordReset as Input) };
   }
   const res = await h.rest('POST', `/v2/users/${encodeURIComponent(userId)}/password_reset`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: res.body };
+  if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
   return { status: res.status, error: restFailure(res.status, res.body) };
 }
 
