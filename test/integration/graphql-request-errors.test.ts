@@ -1,14 +1,12 @@
 // Spec §6: every GraphQL error carries a gRPC code name and the HTTP status of §7 — including the
 // errors raised before execution by yoga and GraphQL themselves, whatever the Accept header.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, type World } from '../support/harness.js';
+import { freshWorld } from '../support/faces.js';
+import type { Harness, World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 async function post(body: string, accept: string) {
