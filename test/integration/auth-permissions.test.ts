@@ -2,86 +2,21 @@
 // `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { hash } from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GRPC_CODES } from '../../src/grpc-status.js';
-import { asGraphQLDetails } from '../support/faces.js';
-import { createHarness, type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
+import { FACES, fail, freshWorld, type Input, type Outcome, success, toRest, updater } from '../support/faces.js';
+import { type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
-// --- both faces -------------------------------------------------------------------------------
+/** One updateHumanUser through one face (test/support/faces.ts). */
+const update = updater(() => h);
 
-type Face = 'graphql' | 'rest';
-const FACES: Face[] = ['graphql', 'rest'];
-type Input = Record<string, unknown>;
-type Outcome =
-  | { status: number; ok: Record<string, unknown> }
-  | { status: number; error: { code: number; message: string; id?: string } };
-
-/** GraphQL input → ZITADEL's JSON: the Boolean flags that are empty messages on the wire become `{}`. */
-function toRest(input: Input): Input {
-  const body: Input = structuredClone(input);
-  for (const [section, flags] of [
-    ['email', ['returnCode']],
-    ['phone', ['returnCode', 'sendCode']],
-  ] as const) {
-    const member = body[section] as Input | undefined;
-    for (const flag of flags) if (member && member[flag] != null) member[flag] = {};
-  }
-  return body;
-}
-
-/** One update through one face, normalized: the success body (nulls dropped) or {code, id, message}. */
-async function update(face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> {
-  if (face === 'graphql') {
-    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
-    const error = res.body.errors?.[0];
-    if (error) {
-      const ext = error.extensions ?? {};
-      const code = GRPC_CODES[ext.code as keyof typeof GRPC_CODES];
-      expect(code, `unknown extensions.code ${String(ext.code)}`).toBeTypeOf('number');
-      return {
-        status: res.status,
-        error: { code, message: error.message, ...(ext.id ? { id: ext.id as string } : {}) },
-      };
-    }
-    const data = res.body.data?.updateHumanUser as Record<string, unknown>;
-    return {
-      status: res.status,
-      ok: Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null)),
-    };
-  }
-  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
-  const details = res.body.details as { '@type': string; id: string; message: string }[] | undefined;
-  if (!details)
-    return { status: res.status, error: { code: res.body.code as number, message: res.body.message as string } };
-  // ZITADEL's error body: the message carries the id, the first detail repeats both.
-  expect(details[0]?.['@type']).toBe('type.googleapis.com/zitadel.v1.ErrorDetail');
-  expect(res.body.message).toBe(`${details[0]?.message} (${details[0]?.id})`);
-  return {
-    status: res.status,
-    error: { code: res.body.code as number, message: details[0]?.message as string, id: details[0]?.id as string },
-  };
-}
-
-const err = (status: number, code: number, message: string, id?: string): Outcome => ({
-  status,
-  error: { code, message, ...(id ? { id } : {}) },
-});
-const NOT_FOUND = err(404, 5, 'User could not be found', 'COMMAND-ugjs0upun6');
-const MEMBERSHIP = err(404, 5, 'membership not found', 'AUTHZ-cdgFk');
-const DENIED = err(403, 7, 'No matching permissions found', 'AUTH-AWfge');
-const TOKEN_INVALID = err(401, 16, 'Errors.Token.Invalid', 'AUTH-7fs1e');
-
-const details = (sequence: number, resourceOwner: string, changeDate = '2026-11-23T10:00:00.000Z') => ({
-  details: { sequence: String(sequence), changeDate, resourceOwner },
-});
+const NOT_FOUND = fail(404, 5, 'User could not be found', 'COMMAND-ugjs0upun6');
+const MEMBERSHIP = fail(404, 5, 'membership not found', 'AUTHZ-cdgFk');
+const DENIED = fail(403, 7, 'No matching permissions found', 'AUTH-AWfge');
+const TOKEN_INVALID = fail(401, 16, 'Errors.Token.Invalid', 'AUTH-7fs1e');
 
 /** A raw GraphQL request with any Authorization header (the harness only sends Bearer). */
 async function gqlWithHeader(authorization: string | undefined, query: string, variables: Input = {}) {
@@ -147,7 +82,7 @@ describe('authentication (§5)', () => {
 
   it.each(FACES)('%s: a revoked token → 401 AUTH-7fs1e (it worked before revocation)', async (face) => {
     const { token } = await h.admin.addToken({ userId: w.orgOwner.id });
-    expect(await update(face, token, w.alice.id, RENAME)).toEqual({ status: 200, ok: details(2, w.orgs.acme) });
+    expect(await update(face, token, w.alice.id, RENAME)).toEqual(success(2, w.orgs.acme));
     await h.admin.revokeToken({ token });
     expect(await update(face, token, w.alice.id, { profile: { givenName: 'Other', familyName: 'Test' } })).toEqual(
       TOKEN_INVALID,
@@ -159,10 +94,7 @@ describe('authentication (§5)', () => {
   it.each(FACES)('%s: an expired token → 401 AUTH-7fs1e, valid until the expiry instant', async (face) => {
     const { token } = await h.admin.addToken({ userId: w.orgOwner.id, expiresInMs: 60_000 });
     h.clock.advance(59_999);
-    expect(await update(face, token, w.alice.id, RENAME)).toEqual({
-      status: 200,
-      ok: details(2, w.orgs.acme, '2026-11-23T10:00:59.999Z'),
-    });
+    expect(await update(face, token, w.alice.id, RENAME)).toEqual(success(2, w.orgs.acme, '2026-11-23T10:00:59.999Z'));
     h.clock.advance(1);
     expect(await update(face, token, w.alice.id, { profile: { givenName: 'Late', familyName: 'Test' } })).toEqual(
       TOKEN_INVALID,
@@ -216,10 +148,9 @@ describe('permissions (§5)', () => {
   it.each(FACES.flatMap((face) => writers.map((caller) => [face, caller] as const)))(
     '%s: %s (user.write on acme) may change another acme user; the event names the caller',
     async (face, caller) => {
-      expect(await update(face, token(caller), w.alice.id, { username: 'alice2', ...RENAME })).toEqual({
-        status: 200,
-        ok: details(3, w.orgs.acme),
-      });
+      expect(await update(face, token(caller), w.alice.id, { username: 'alice2', ...RENAME })).toEqual(
+        success(3, w.orgs.acme),
+      );
       const events = await h.repository.events(w.alice.id);
       expect(events.slice(1).map((e) => [e.type, e.creator])).toEqual([
         ['username.changed', callerId(caller)],
@@ -229,10 +160,9 @@ describe('permissions (§5)', () => {
   );
 
   it.each(FACES)('%s: the IAM owner reaches users of every organization', async (face) => {
-    expect(await update(face, w.iamOwner.token, w.carol.id, { username: 'caroline' })).toEqual({
-      status: 200,
-      ok: details(2, w.orgs.other),
-    });
+    expect(await update(face, w.iamOwner.token, w.carol.id, { username: 'caroline' })).toEqual(
+      success(2, w.orgs.other),
+    );
   });
 
   const grants: [string, { role: string; org?: 'acme' | 'other' }, Outcome | 'ok'][] = [
@@ -259,7 +189,7 @@ describe('permissions (§5)', () => {
       await h.admin.addRole({ userId: id, role: grant.role, ...(grant.org ? { orgId: w.orgs[grant.org] } : {}) });
       const { token: granted } = await h.admin.addToken({ userId: id });
       expect(await update(face, granted, w.alice.id, RENAME)).toEqual(
-        outcome === 'ok' ? { status: 200, ok: details(2, w.orgs.acme) } : outcome,
+        outcome === 'ok' ? success(2, w.orgs.acme) : outcome,
       );
     },
   );
@@ -302,7 +232,7 @@ describe('permissions (§5)', () => {
         username: 'alice.self',
         profile: { givenName: 'Alice', familyName: 'Self', nickName: 'Al' },
       }),
-    ).toEqual({ status: 200, ok: details(3, w.orgs.acme) });
+    ).toEqual(success(3, w.orgs.acme));
     const user = await h.repository.findUser(w.alice.id);
     expect(user?.username).toBe('alice.self');
     expect(user?.profile).toMatchObject({ givenName: 'Alice', familyName: 'Self', nickName: 'Al' });
@@ -314,7 +244,7 @@ describe('permissions (§5)', () => {
       email: { email: 'alice@new.example', sendCode: {} },
       phone: { phone: '079 123 45 67' },
     });
-    expect(res).toEqual({ status: 200, ok: details(5, w.orgs.acme) });
+    expect(res).toEqual(success(5, w.orgs.acme));
     expect((await snapshot(h, w.alice.id)).outbox.map((o) => o.kind)).toEqual([
       'email_verification',
       'phone_verification',
@@ -325,7 +255,7 @@ describe('permissions (§5)', () => {
     const res = await update(face, w.alice.token, w.alice.id, {
       password: { password: { password: 'Another2?pass' }, currentPassword: PASSWORD },
     });
-    expect(res).toEqual({ status: 200, ok: details(2, w.orgs.acme) });
+    expect(res).toEqual(success(2, w.orgs.acme));
     expect((await h.repository.events(w.alice.id)).at(-1)?.type).toBe('password.changed');
   });
 
@@ -377,7 +307,7 @@ describe('permissions (§5)', () => {
     async (face, caller) => {
       h.clock.advance(5000);
       const before = await snapshot(h, w.alice.id);
-      expect(await update(face, token(caller), w.alice.id)).toEqual({ status: 200, ok: details(1, w.orgs.acme) });
+      expect(await update(face, token(caller), w.alice.id)).toEqual(success(1, w.orgs.acme));
       expect(await snapshot(h, w.alice.id)).toEqual(before);
     },
   );
@@ -387,10 +317,7 @@ describe('permissions (§5)', () => {
     h.clock.advance(1234);
     await update(face, w.orgOwner.token, w.alice.id, { username: 'ali' });
     h.clock.advance(60_000);
-    expect(await update(face, w.bob.token, w.alice.id)).toEqual({
-      status: 200,
-      ok: details(3, w.orgs.acme, '2026-11-23T10:00:01.234Z'),
-    });
+    expect(await update(face, w.bob.token, w.alice.id)).toEqual(success(3, w.orgs.acme, '2026-11-23T10:00:01.234Z'));
   });
 });
 

@@ -2,22 +2,18 @@
 // faces: GraphQL `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
-import { details, FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
-import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { details, FACES, fail, freshWorld, ok, updater } from '../support/faces.js';
+import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
-const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
-  updateThrough(h, face, token, userId, input);
+const update = updater(() => h);
 
 async function eventTypes(userId: string): Promise<string[]> {
   return (await h.repository.events(userId)).map((e) => e.type);

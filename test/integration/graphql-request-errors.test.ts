@@ -1,14 +1,12 @@
 // Spec §6: every GraphQL error carries a gRPC code name and the HTTP status of §7 — including the
 // errors raised before execution by yoga and GraphQL themselves, whatever the Accept header.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+import { freshWorld } from '../support/faces.js';
+import { type Harness, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 async function post(body: string, accept: string) {
@@ -82,8 +80,7 @@ describe('HTTP particulars of the error catalogue, on GraphQL as on REST', () =>
 
   it('the credential-check rate limit → 429 RESOURCE_EXHAUSTED GATEWAY-RATE429 with Retry-After: 60', async () => {
     await h.close();
-    h = await createHarness({ CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: '1' });
-    w = await h.seed();
+    ({ h, w } = await freshWorld({ CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: '1' }));
     const check = { userId: w.alice.id, password: { password: { password: 'N3w-Passw0rd!' }, currentPassword: 'x' } };
     expect((await update(check, w.alice.token)).error?.extensions).toMatchObject({ id: 'COMMAND-3M0fs' });
     const limited = await update(check, w.alice.token);

@@ -1,22 +1,18 @@
 // Spec §4.5 (failed current-password checks): lockout policy, the slow-down of repeated
 // failures, and one credential check per GraphQL request however many aliases it carries.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
-import { createHarness, type Harness, PASSWORD, RESET, snapshot, type World } from '../support/harness.js';
+import { FACES, type Face, fail, freshWorld, ok, updater } from '../support/faces.js';
+import { type Harness, PASSWORD, RESET, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
-const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
-  updateThrough(h, face, token, userId, input);
+const update = updater(() => h);
 
 const NEW_PASSWORD = 'Neues-Passwort9';
 const WRONG = 'Wrong-Password1';

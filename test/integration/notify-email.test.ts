@@ -6,7 +6,7 @@ import { createNotifier } from '../../src/domain/notify/notifier.js';
 import { OutboxRepository } from '../../src/domain/notify/outbox-repository.js';
 import { createSmtpSender } from '../../src/domain/notify/senders.js';
 import { codeMatches } from '../../src/domain/users/codes.js';
-import { createHarness, type Harness, RESET, UPDATE, type World } from '../support/harness.js';
+import { createHarness, type Harness, RESET, storedCodeHash, UPDATE, type World } from '../support/harness.js';
 import { captureLogger, startSmtpPeer } from './notify-peers.js';
 
 const FROM = 'Acme Login <login@acme.test>';
@@ -43,16 +43,6 @@ async function outboxOf(userId: string) {
   return h.db.selectFrom('notification_outbox').selectAll().where('user_id', '=', userId).execute();
 }
 
-async function storedCodeHash(userId: string, kind: 'email' | 'password_reset') {
-  const row = await h.db
-    .selectFrom('verification_codes')
-    .select('code_hash')
-    .where('user_id', '=', userId)
-    .where('kind', '=', kind)
-    .executeTakeFirstOrThrow();
-  return row.code_hash;
-}
-
 describe('email verification over SMTP', () => {
   it('sends the default-template link and the code to the new address, then clears the code', async () => {
     const r = await h.gql(
@@ -85,7 +75,7 @@ describe('email verification over SMTP', () => {
       `http://localhost:8080/ui/login/mail/verification?userID=${w.alice.id}&code=${code}&orgID=${w.orgs.acme}`,
     );
     // The mailed code is the one the gateway stored (hashed) for this user.
-    expect(codeMatches(code, await storedCodeHash(w.alice.id, 'email'))).toBe(true);
+    expect(codeMatches(code, await storedCodeHash(h, w.alice.id, 'email'))).toBe(true);
     expect(mail?.parsed.html).toContain(`<a href="${link.replace(/&/g, '&amp;')}">Verify email address</a>`);
 
     const [sent] = await outboxOf(w.alice.id);
@@ -134,7 +124,7 @@ describe('email verification over SMTP', () => {
     const text = mail?.parsed.text ?? '';
     const code = /Oder geben Sie diesen Code ein: ([A-Z0-9]{6})/.exec(text)?.[1] ?? '';
     expect(text).toContain(`E-Mail-Adresse bestätigen: https://login.acme.test/verify/${w.alice.id}?code=${code}\n`);
-    expect(codeMatches(code, await storedCodeHash(w.alice.id, 'email'))).toBe(true);
+    expect(codeMatches(code, await storedCodeHash(h, w.alice.id, 'email'))).toBe(true);
     const [sent] = await outboxOf(w.alice.id);
     expect(sent?.language).toBe('de-CH');
     expect(JSON.parse(sent?.payload ?? '')).toEqual({
@@ -164,7 +154,7 @@ describe('email verification over SMTP', () => {
     expect(text).toContain(
       `Set a new password: https://id.acme.test/reset?user=${w.bob.id}&org=${w.orgs.acme}&code=${code}\n`,
     );
-    expect(codeMatches(code, await storedCodeHash(w.bob.id, 'password_reset'))).toBe(true);
+    expect(codeMatches(code, await storedCodeHash(h, w.bob.id, 'password_reset'))).toBe(true);
   });
 
   it('is wired from the configuration by createNotifier and delivers from its own loop', async () => {

@@ -5,7 +5,7 @@ import { DeliveryWorker } from '../../src/domain/notify/delivery-worker.js';
 import { OutboxRepository } from '../../src/domain/notify/outbox-repository.js';
 import { createSmsWebhookSender } from '../../src/domain/notify/senders.js';
 import { codeMatches } from '../../src/domain/users/codes.js';
-import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+import { createHarness, type Harness, storedCodeHash, UPDATE, type World } from '../support/harness.js';
 import { captureLogger, startWebhookPeer } from './notify-peers.js';
 
 let h: Harness;
@@ -69,13 +69,7 @@ describe('SMS over the webhook', () => {
     expect(body.to).toBe('+41791234567');
     expect(body.messageId).toBe(queued.id);
     const code = /^Your verification code is ([A-Z0-9]{6})$/.exec(body.text)?.[1] ?? '';
-    const stored = await h.db
-      .selectFrom('verification_codes')
-      .select('code_hash')
-      .where('user_id', '=', w.alice.id)
-      .where('kind', '=', 'phone')
-      .executeTakeFirstOrThrow();
-    expect(codeMatches(code, stored.code_hash)).toBe(true);
+    expect(codeMatches(code, await storedCodeHash(h, w.alice.id, 'phone'))).toBe(true);
     expect(await rowById(queued.id)).toMatchObject({ status: 'sent', attempts: 1, payload: '{}' });
   });
 

@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, UPDATE, type World } from '../support/harness.js';
+import { freshWorld } from '../support/faces.js';
+import { type Harness, PASSWORD, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 const requestLogs = (h: Harness) =>

@@ -1,15 +1,13 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi/openapi.js';
-import { createHarness, type Harness, type World } from '../support/harness.js';
+import { freshWorld } from '../support/faces.js';
+import type { Harness, World } from '../support/harness.js';
 import { openApiMismatch } from '../support/openapi-check.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 describe('GET /openapi.json', () => {

@@ -8,30 +8,27 @@ import {
   FACES,
   type Face,
   fail,
+  freshWorld,
   graphqlFailure,
   type Input,
   type Outcome,
   ok,
   restFailure,
   toRest,
-  updateThrough,
+  updater,
   withoutNulls,
 } from '../support/faces.js';
-import { createHarness, type Harness, RESET, snapshot, type World } from '../support/harness.js';
+import { type Harness, RESET, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
-const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
-  updateThrough(h, face, token, userId, input);
+const update = updater(() => h);
 
 /** One passwordReset through one face. */
 async function reset(face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> {

@@ -6,28 +6,24 @@ import {
   CREDENTIALS_CHECK_ERROR,
   details,
   FACES,
-  type Face,
   fail,
+  freshWorld,
   type Input,
   type Outcome,
   ok,
-  updateThrough,
+  updater,
 } from '../support/faces.js';
-import { createHarness, type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../support/harness.js';
+import { type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
-const update = (face: Face, token: string | null, userId: string, input: Input = {}) =>
-  updateThrough(h, face, token, userId, input);
+const update = updater(() => h);
 
 async function eventTypes(userId: string): Promise<string[]> {
   return (await h.repository.events(userId)).map((e) => e.type);

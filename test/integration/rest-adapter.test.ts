@@ -2,14 +2,12 @@
 // `GET /v2/users/{userId}` and its GraphQL counterpart `Query.user`.
 import { hash } from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
+import { freshWorld } from '../support/faces.js';
+import { type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 // protojson's Timestamp: no fraction when it is zero (upstream's Go protojson does the same).

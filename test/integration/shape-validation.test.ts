@@ -1,32 +1,13 @@
 // Spec §1 / §2.2: shape validation of the whole request on both faces, with upstream's
 // protoc-gen-validate messages (composed as in src/schema/validation.ts), 400 code 3, no details.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { FACES, type Face, freshWorld, type Input, sendThrough } from '../support/faces.js';
+import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
-
-type Face = 'graphql' | 'rest';
-const FACES: Face[] = ['graphql', 'rest'];
-type Input = Record<string, unknown>;
-
-/** GraphQL input → ZITADEL's JSON: the Boolean flags that are empty messages on the wire become `{}`. */
-function toRest(input: Input): Input {
-  const body: Input = structuredClone(input);
-  for (const [section, flags] of [
-    ['email', ['returnCode']],
-    ['phone', ['returnCode', 'sendCode']],
-  ] as const) {
-    const member = body[section] as Input | undefined;
-    for (const flag of flags) if (member && member[flag] != null) member[flag] = {};
-  }
-  return body;
-}
 
 /**
  * Sends the request through one face and asserts that it is a shape error in that face's exact
@@ -35,13 +16,13 @@ function toRest(input: Input): Input {
  */
 async function shapeError(face: Face, token: string, userId: string, input: Input): Promise<string> {
   if (face === 'graphql') {
-    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
+    const res = await sendThrough(h, face, token, userId, input);
     expect(res.status).toBe(400);
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors?.[0]?.extensions).toEqual({ code: 'INVALID_ARGUMENT' });
     return res.body.errors?.[0]?.message as string;
   }
-  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
+  const res = await sendThrough(h, face, token, userId, input);
   expect(res.status).toBe(400);
   expect(Object.keys(res.body).sort()).toEqual(['code', 'message']);
   expect(res.body.code).toBe(3);

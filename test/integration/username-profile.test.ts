@@ -1,82 +1,29 @@
 // Spec §4.1 (username), §4.2 (profile), §3 (response) and §2 atomicity, on both faces:
 // GraphQL `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GRPC_CODES } from '../../src/grpc-status.js';
-import { asGraphQLDetails } from '../support/faces.js';
-import { createHarness, type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
+import {
+  asGraphQLDetails,
+  FACES,
+  type Face,
+  fail,
+  freshWorld,
+  type Input,
+  type Outcome,
+  success,
+  updater,
+} from '../support/faces.js';
+import { type Harness, PASSWORD, START, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
+beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
-// --- both faces -------------------------------------------------------------------------------
+/** One updateHumanUser through one face (test/support/faces.ts). */
+const update = updater(() => h);
 
-type Face = 'graphql' | 'rest';
-const FACES: Face[] = ['graphql', 'rest'];
-type Input = Record<string, unknown>;
-type Outcome =
-  | { status: number; ok: Record<string, unknown> }
-  | { status: number; error: { code: number; message: string; id?: string } };
-
-/** GraphQL input → ZITADEL's JSON: the Boolean flags that are empty messages on the wire become `{}`. */
-function toRest(input: Input): Input {
-  const body: Input = structuredClone(input);
-  for (const [section, flags] of [
-    ['email', ['returnCode']],
-    ['phone', ['returnCode', 'sendCode']],
-  ] as const) {
-    const member = body[section] as Input | undefined;
-    for (const flag of flags) if (member && member[flag] != null) member[flag] = {};
-  }
-  return body;
-}
-
-/** One update through one face, normalized: the success body (nulls dropped) or {code, id, message}. */
-async function update(face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> {
-  if (face === 'graphql') {
-    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
-    const error = res.body.errors?.[0];
-    if (error) {
-      const ext = error.extensions ?? {};
-      const code = GRPC_CODES[ext.code as keyof typeof GRPC_CODES];
-      expect(code, `unknown extensions.code ${String(ext.code)}`).toBeTypeOf('number');
-      return {
-        status: res.status,
-        error: { code, message: error.message, ...(ext.id ? { id: ext.id as string } : {}) },
-      };
-    }
-    const data = res.body.data?.updateHumanUser as Record<string, unknown>;
-    return { status: res.status, ok: Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null)) };
-  }
-  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
-  if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
-  const details = res.body.details as { id: string; message: string }[] | undefined;
-  if (!details) {
-    return { status: res.status, error: { code: res.body.code as number, message: res.body.message as string } };
-  }
-  expect(res.body.message).toBe(`${details[0]?.message} (${details[0]?.id})`);
-  return {
-    status: res.status,
-    error: { code: res.body.code as number, message: details[0]?.message as string, id: details[0]?.id as string },
-  };
-}
-
-const err = (status: number, code: number, message: string, id?: string): Outcome => ({
-  status,
-  error: { code, message, ...(id ? { id } : {}) },
-});
-const CLASH = err(409, 6, 'User already exists', 'V3-DKcYh');
-const RESERVED = err(400, 3, 'Domain is already reserved and cannot be used', 'COMMAND-SFd21');
-
-const T0 = '2026-11-23T10:00:00.000Z';
-const ok = (sequence: number, resourceOwner: string, changeDate = T0, extra: Input = {}): Outcome => ({
-  status: 200,
-  ok: { details: { sequence: String(sequence), changeDate, resourceOwner }, ...extra },
-});
+const CLASH = fail(409, 6, 'User already exists', 'V3-DKcYh');
+const RESERVED = fail(400, 3, 'Domain is already reserved and cannot be used', 'COMMAND-SFd21');
 
 const events = async (id: string) => (await h.repository.events(id)).map((e) => ({ type: e.type, payload: e.payload }));
 
@@ -106,13 +53,13 @@ describe('username (§4.1)', () => {
   it.each(FACES)('%s: the same value is no change: 200 with the current details, no event', async (face) => {
     const before = await snapshot(h, w.alice.id);
     h.clock.advance(10_000);
-    expect(await update(face, w.orgOwner.token, w.alice.id, { username: 'alice' })).toEqual(ok(1, w.orgs.acme));
+    expect(await update(face, w.orgOwner.token, w.alice.id, { username: 'alice' })).toEqual(success(1, w.orgs.acme));
     expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
 
   it.each(FACES)('%s: a new username → one username.changed event with the value as sent', async (face) => {
     expect(await update(face, w.orgOwner.token, w.alice.id, { username: ' Alice.Liddell ' })).toEqual(
-      ok(2, w.orgs.acme),
+      success(2, w.orgs.acme),
     );
     expect((await events(w.alice.id)).slice(1)).toEqual([
       { type: 'username.changed', payload: { username: ' Alice.Liddell ' } },
@@ -132,7 +79,7 @@ describe('username (§4.1)', () => {
   it.each(FACES.flatMap((face) => ['Alice', 'ALICE', 'aLiCe'].map((n) => [face, n] as const)))(
     '%s: changing the case of one’s own username (%s) is allowed',
     async (face, username) => {
-      expect(await update(face, w.alice.token, w.alice.id, { username })).toEqual(ok(2, w.orgs.acme));
+      expect(await update(face, w.alice.token, w.alice.id, { username })).toEqual(success(2, w.orgs.acme));
       expect((await h.repository.findUser(w.alice.id))?.username).toBe(username);
       // …and the old spelling is then taken by alice herself, so bob cannot have it.
       expect(await update(face, w.iamOwner.token, w.bob.id, { username: 'alice' })).toEqual(CLASH);
@@ -140,8 +87,8 @@ describe('username (§4.1)', () => {
   );
 
   it.each(FACES)('%s: a freed username can be taken by someone else', async (face) => {
-    expect(await update(face, w.iamOwner.token, w.bob.id, { username: 'robert' })).toEqual(ok(2, w.orgs.acme));
-    expect(await update(face, w.iamOwner.token, w.alice.id, { username: 'Bob' })).toEqual(ok(2, w.orgs.acme));
+    expect(await update(face, w.iamOwner.token, w.bob.id, { username: 'robert' })).toEqual(success(2, w.orgs.acme));
+    expect(await update(face, w.iamOwner.token, w.alice.id, { username: 'Bob' })).toEqual(success(2, w.orgs.acme));
   });
 
   describe('organization-scoped usernames (seeded org `scoped`)', () => {
@@ -168,7 +115,7 @@ describe('username (§4.1)', () => {
       '%s: a username used in other organizations (%s) is free inside the scoped one',
       async (face, username) => {
         const sue = await scopedUser('sue');
-        expect(await update(face, w.iamOwner.token, sue.id, { username })).toEqual(ok(2, w.orgs.scoped));
+        expect(await update(face, w.iamOwner.token, sue.id, { username })).toEqual(success(2, w.orgs.scoped));
         expect((await h.repository.findUser(sue.id))?.username).toBe(username);
       },
     );
@@ -200,13 +147,13 @@ describe('username (§4.1)', () => {
         ),
       ),
     )('%s: %s is fine (own verified domain, or not a reserved domain after the last @)', async (face, username) => {
-      expect(await update(face, w.orgOwner.token, w.alice.id, { username })).toEqual(ok(2, w.orgs.acme));
+      expect(await update(face, w.orgOwner.token, w.alice.id, { username })).toEqual(success(2, w.orgs.acme));
       expect((await h.repository.findUser(w.alice.id))?.username).toBe(username);
     });
 
     it.each(FACES)('%s: a user of the domain’s own organization may use it', async (face) => {
       expect(await update(face, w.otherOwner.token, w.carol.id, { username: 'carol@other.ch' })).toEqual(
-        ok(2, w.orgs.other),
+        success(2, w.orgs.other),
       );
     });
   });
@@ -220,7 +167,7 @@ describe('profile (§4.2)', () => {
       await update(face, w.orgOwner.token, w.alice.id, {
         profile: { ...NAMES, nickName: 'Al', preferredLanguage: 'de-CH' },
       }),
-    ).toEqual(ok(2, w.orgs.acme));
+    ).toEqual(success(2, w.orgs.acme));
     h.clock.advance(1000);
     expect(
       await update(face, w.orgOwner.token, w.alice.id, {
@@ -232,7 +179,7 @@ describe('profile (§4.2)', () => {
           preferredLanguage: 'de-CH',
         },
       }),
-    ).toEqual(ok(3, w.orgs.acme, '2026-11-23T10:00:01.000Z'));
+    ).toEqual(success(3, w.orgs.acme, '2026-11-23T10:00:01.000Z'));
     expect((await events(w.alice.id)).slice(1)).toEqual([
       { type: 'profile.changed', payload: { nickName: 'Al', preferredLanguage: 'de-CH' } },
       { type: 'profile.changed', payload: { givenName: 'Alice', displayName: 'Alice T.' } },
@@ -245,9 +192,9 @@ describe('profile (§4.2)', () => {
     h.clock.advance(1000);
     expect(
       await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, nickName: 'Al', displayName: 'A' } }),
-    ).toEqual(ok(2, w.orgs.acme));
+    ).toEqual(success(2, w.orgs.acme));
     // Absent nick and display names are left as they are, not cleared.
-    expect(await update(face, w.orgOwner.token, w.alice.id, { profile: NAMES })).toEqual(ok(2, w.orgs.acme));
+    expect(await update(face, w.orgOwner.token, w.alice.id, { profile: NAMES })).toEqual(success(2, w.orgs.acme));
     expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
 
@@ -255,7 +202,7 @@ describe('profile (§4.2)', () => {
     await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, nickName: 'Al', displayName: 'A' } });
     expect(
       await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, nickName: '', displayName: '' } }),
-    ).toEqual(ok(3, w.orgs.acme));
+    ).toEqual(success(3, w.orgs.acme));
     expect((await events(w.alice.id)).at(-1)).toEqual({
       type: 'profile.changed',
       payload: { nickName: '', displayName: '' },
@@ -281,7 +228,7 @@ describe('profile (§4.2)', () => {
     // Start from a well-formed tag so that `und` is a change.
     await h.db.updateTable('users').set({ preferred_language: 'fr' }).where('id', '=', w.alice.id).execute();
     const res = await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, preferredLanguage: tag } });
-    expect(res).toEqual(ok(2, w.orgs.acme));
+    expect(res).toEqual(success(2, w.orgs.acme));
     expect((await events(w.alice.id)).at(-1)).toEqual({
       type: 'profile.changed',
       payload: { preferredLanguage: stored },
@@ -292,7 +239,7 @@ describe('profile (§4.2)', () => {
   it.each(FACES)('%s: an ill-formed tag when the language is already `und` is no change', async (face) => {
     expect(
       await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, preferredLanguage: 'no_such' } }),
-    ).toEqual(ok(1, w.orgs.acme));
+    ).toEqual(success(1, w.orgs.acme));
   });
 
   describe('gender by name (GraphQL) or name or number (REST)', () => {
@@ -300,7 +247,7 @@ describe('profile (§4.2)', () => {
       'GraphQL: gender by name %s',
       async (gender) => {
         expect(await update('graphql', w.orgOwner.token, w.alice.id, { profile: { ...NAMES, gender } })).toEqual(
-          ok(2, w.orgs.acme),
+          success(2, w.orgs.acme),
         );
         expect(await readProfile('graphql', w.orgOwner.token, w.alice.id)).toMatchObject({ gender });
       },
@@ -319,7 +266,7 @@ describe('profile (§4.2)', () => {
         w.orgOwner.token,
       );
       expect({ details: asGraphQLDetails(res.body.details) }).toEqual({
-        details: { sequence: '2', changeDate: T0, resourceOwner: w.orgs.acme },
+        details: { sequence: '2', changeDate: START.toISOString(), resourceOwner: w.orgs.acme },
       });
       expect((await events(w.alice.id)).at(-1)).toEqual({ type: 'profile.changed', payload: { gender: number } });
       expect(await readProfile('rest', w.orgOwner.token, w.alice.id)).toMatchObject({ gender: name });
@@ -328,7 +275,7 @@ describe('profile (§4.2)', () => {
     it.each(FACES)('%s: GENDER_UNSPECIFIED on an unspecified gender is no change', async (face) => {
       expect(
         await update(face, w.orgOwner.token, w.alice.id, { profile: { ...NAMES, gender: 'GENDER_UNSPECIFIED' } }),
-      ).toEqual(ok(1, w.orgs.acme));
+      ).toEqual(success(1, w.orgs.acme));
     });
   });
 
@@ -372,7 +319,7 @@ describe('response (§3)', () => {
   it.each(FACES)('%s: details carry the sequence as a string, the clock’s time and the org id', async (face) => {
     h.clock.advance(123);
     expect(await update(face, w.otherOwner.token, w.carol.id, { username: 'carol2' })).toEqual(
-      ok(2, w.orgs.other, '2026-11-23T10:00:00.123Z'),
+      success(2, w.orgs.other, '2026-11-23T10:00:00.123Z'),
     );
     h.clock.advance(3_600_000);
     // Username + profile: two events, the details name the last one.
@@ -381,7 +328,7 @@ describe('response (§3)', () => {
         username: 'carol3',
         profile: { givenName: 'Carol', familyName: 'Test' },
       }),
-    ).toEqual(ok(4, w.orgs.other, '2026-11-23T11:00:00.123Z'));
+    ).toEqual(success(4, w.orgs.other, '2026-11-23T11:00:00.123Z'));
     const row = await h.db
       .selectFrom('users')
       .select(['sequence', 'change_date'])
@@ -401,7 +348,7 @@ describe('response (§3)', () => {
         email: { email: 'alice@example.com' },
         phone: { phone: '' },
       }),
-    ).toEqual(ok(2, w.orgs.acme));
+    ).toEqual(success(2, w.orgs.acme));
     expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
 
@@ -451,12 +398,12 @@ describe('atomicity (§2): a request whose later part fails changes nothing', ()
         profile: { givenName: 'New', familyName: 'Name' },
         email: { email: 'Alice <alice@new.example>' },
       },
-      err(400, 3, 'Email is invalid', 'EMAIL-599BI'),
+      fail(400, 3, 'Email is invalid', 'EMAIL-599BI'),
     ],
     [
       'username + profile, then a phone that does not parse (PHONE-so0wa)',
       { username: 'alice-new', profile: { givenName: 'New', familyName: 'Name' }, phone: { phone: '12' } },
-      err(400, 3, 'Phone is invalid', 'PHONE-so0wa'),
+      fail(400, 3, 'Phone is invalid', 'PHONE-so0wa'),
     ],
     [
       'a taken username with a valid profile and email',
@@ -477,7 +424,7 @@ describe('atomicity (§2): a request whose later part fails changes nothing', ()
         phone: { phone: '+41791234567', returnCode: true },
         password: { password: { password: PASSWORD } },
       },
-      err(400, 9, 'New password cannot be the same as your current password', 'COMMAND-Aesh5'),
+      fail(400, 9, 'New password cannot be the same as your current password', 'COMMAND-Aesh5'),
     ],
     [
       'everything valid but a password that is too weak (DOMAIN-HuJf6)',
@@ -486,7 +433,7 @@ describe('atomicity (§2): a request whose later part fails changes nothing', ()
         email: { email: 'alice@new.example', isVerified: true },
         password: { password: { password: 'Ab1!' } },
       },
-      err(400, 3, 'Password is too short', 'DOMAIN-HuJf6'),
+      fail(400, 3, 'Password is too short', 'DOMAIN-HuJf6'),
     ],
   ];
 
@@ -498,7 +445,9 @@ describe('atomicity (§2): a request whose later part fails changes nothing', ()
       expect(await snapshot(h, w.alice.id)).toEqual(before);
       // The username stays free for others after the rejected request.
       if (input.username === 'alice-new') {
-        expect(await update(face, w.orgOwner.token, w.bob.id, { username: 'alice-new' })).toEqual(ok(2, w.orgs.acme));
+        expect(await update(face, w.orgOwner.token, w.bob.id, { username: 'alice-new' })).toEqual(
+          success(2, w.orgs.acme),
+        );
       }
     },
   );

@@ -1,14 +1,14 @@
 // The gateway as a real process: SIGTERM stops accepting, lets the in-flight request finish, exits 0.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, seedWithCli } from '../support/processes.js';
+import { seedWithCli, startGateway } from '../support/processes.js';
 
 describe('graceful shutdown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-shutdown-'));
-  const env = { ...process.env, DATABASE_URL: join(dir, 'db.sqlite'), PASSWORD_HASH_COST: '13', LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: join(dir, 'db.sqlite'), PASSWORD_HASH_COST: '13', LOG_LEVEL: 'warn' };
   let child: ChildProcess;
   let base: string;
   let userId: string;
@@ -16,23 +16,12 @@ describe('graceful shutdown', () => {
 
   beforeAll(async () => {
     // The user's password is hashed at cost 4 (seeding stays fast); the gateway hashes at 13.
-    ({ userId, token } = await seedWithCli({ ...env, PASSWORD_HASH_COST: '4' }, { password: 'Old-pass1!' }));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    for (let i = 0; i < 150; i++) {
-      const ok = await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('gateway did not become healthy');
-  }, 60_000);
+    ({ userId, token } = await seedWithCli(
+      { ...process.env, ...env, PASSWORD_HASH_COST: '4' },
+      { password: 'Old-pass1!' },
+    ));
+    ({ child, base } = await startGateway(env));
+  }, 120_000);
 
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

@@ -2,7 +2,7 @@
 // answer normalized to {status, ok} or {status, error: {status, code, message, id, failedAttempts}}.
 import { expect } from 'vitest';
 import { GRPC_CODES } from '../../src/grpc-status.js';
-import { type Harness, UPDATE } from './harness.js';
+import { createHarness, type GraphQLResponse, type Harness, type RestResponse, UPDATE, type World } from './harness.js';
 
 export type Face = 'graphql' | 'rest';
 export const FACES: Face[] = ['graphql', 'rest'];
@@ -77,6 +77,32 @@ export function asGraphQLDetails(details: unknown): unknown {
 
 export const withoutNulls = (data: Input) => Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null));
 
+/** A fresh harness with its seeded world (for `beforeEach(async () => ({ h, w } = await freshWorld()))`). */
+export async function freshWorld(env?: Record<string, string>): Promise<{ h: Harness; w: World }> {
+  const h = await createHarness(env);
+  return { h, w: await h.seed() };
+}
+
+/** updateHumanUser through one face, the raw answer: GraphQL's body or ZITADEL's REST JSON. */
+export function sendThrough(
+  h: Harness,
+  face: 'graphql',
+  token: string | null,
+  userId: string,
+  input: Input,
+): Promise<GraphQLResponse>;
+export function sendThrough(
+  h: Harness,
+  face: 'rest',
+  token: string | null,
+  userId: string,
+  input: Input,
+): Promise<RestResponse>;
+export function sendThrough(h: Harness, face: Face, token: string | null, userId: string, input: Input) {
+  if (face === 'graphql') return h.gql(UPDATE, { input: { userId, ...input } }, token);
+  return h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
+}
+
 /** One updateHumanUser through one face: the success body (nulls dropped) or the normalized error. */
 export async function updateThrough(
   h: Harness,
@@ -86,15 +112,21 @@ export async function updateThrough(
   input: Input = {},
 ): Promise<Outcome> {
   if (face === 'graphql') {
-    const res = await h.gql(UPDATE, { input: { userId, ...input } }, token);
+    const res = await sendThrough(h, face, token, userId, input);
     const error = res.body.errors?.[0];
     if (error) return { status: res.status, error: graphqlFailure(res.status, error) };
     return { status: res.status, ok: withoutNulls(res.body.data?.updateHumanUser as Input) };
   }
-  const res = await h.rest('PUT', `/v2/users/human/${encodeURIComponent(userId)}`, toRest(input), token);
+  const res = await sendThrough(h, face, token, userId, input);
   if (res.status === 200) return { status: 200, ok: { ...res.body, details: asGraphQLDetails(res.body.details) } };
   return { status: res.status, error: restFailure(res.status, res.body) };
 }
+
+/** `update(face, token, userId, input)` on the harness `harness()` answers at call time. */
+export const updater =
+  (harness: () => Harness) =>
+  (face: Face, token: string | null, userId: string, input: Input = {}): Promise<Outcome> =>
+    updateThrough(harness(), face, token, userId, input);
 
 /** The normalized failure an Outcome carries (one shape for both faces). */
 export const fail = (
@@ -120,4 +152,10 @@ export const details = (sequence: number, resourceOwner: string, at = '2026-11-2
   sequence: String(sequence),
   changeDate: at,
   resourceOwner,
+});
+
+/** A success Outcome: `details` (see above) plus any codes in `extra`. */
+export const success = (sequence: number, resourceOwner: string, at?: string, extra: Input = {}): Outcome => ({
+  status: 200,
+  ok: { details: details(sequence, resourceOwner, at), ...extra },
 });

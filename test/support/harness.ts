@@ -222,3 +222,14 @@ export async function snapshot(h: Harness, userId: string) {
     .execute();
   return { user, events, codes, outbox };
 }
+
+/** The stored (hashed) pending code of one kind for a user, failing when there is none. */
+export async function storedCodeHash(h: Harness, userId: string, kind: 'email' | 'phone' | 'password_reset') {
+  const row = await h.db
+    .selectFrom('verification_codes')
+    .select('code_hash')
+    .where('user_id', '=', userId)
+    .where('kind', '=', kind)
+    .executeTakeFirstOrThrow();
+  return row.code_hash;
+}
