@@ -32,12 +32,15 @@ interface Answer {
 
 /** One update through REST (even i) or GraphQL (odd i); normalized to status, sequence, code, id. */
 async function update(i: number, userId: string, input: Record<string, unknown>, token: string): Promise<Answer> {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   if (i % 2 === 0) {
+    // REST carries expectedSequence as If-Match: "<sequence>".
+    const { expectedSequence, ...restInput } = input;
+    if (expectedSequence !== undefined) headers['if-match'] = `"${expectedSequence}"`;
     const response = await fetch(`${base}/v2/users/human/${userId}`, {
       method: 'PUT',
       headers,
-      body: JSON.stringify(input),
+      body: JSON.stringify(restInput),
     });
     const body = (await response.json()) as {
       details?: { sequence: string };
@@ -71,7 +74,7 @@ async function update(i: number, userId: string, input: Record<string, unknown>,
 }
 
 describe('parallel writers', () => {
-  it('50 parallel updates of one user: 200 or a clean retryable conflict, gapless events, row = last event', async () => {
+  it('50 parallel updates of one user without expectedSequence: 50 × 200 (writes to one user queue), gapless events, row = last event', async () => {
     const userId = w.alice.id;
     const before = await h.repository.events(userId);
     const names = Array.from({ length: 50 }, (_, i) => `Writer-${i}`);
@@ -80,14 +83,11 @@ describe('parallel writers', () => {
         update(i, userId, { profile: { givenName, familyName: 'Parallel' } }, w.orgOwner.token),
       ),
     );
-    for (const answer of answers) {
-      if (answer.status === 200) continue;
-      // The only acceptable failure: ABORTED GATEWAY-RETRY (REST code 10, HTTP 409).
-      expect(answer).toMatchObject({ status: 409, id: 'GATEWAY-RETRY' });
-      expect([10, 'ABORTED']).toContain(answer.code);
-    }
-    const ok = answers.filter((a) => a.status === 200);
-    expect(ok.length).toBeGreaterThan(0);
+    expect(answers.map((a) => a.status)).toEqual(names.map(() => 200));
+    const ok = answers;
+    // Every answer names its own sequence: the 50 writes took 50 consecutive sequences.
+    const answered = answers.map((a) => Number(a.sequence)).sort((a, b) => a - b);
+    expect(answered).toEqual(Array.from({ length: 50 }, (_, i) => before.length + i + 1));
 
     const events = await h.repository.events(userId);
     const sequences = events.map((e) => Number(e.sequence));
@@ -109,6 +109,31 @@ describe('parallel writers', () => {
     expect(row.sequence).toBe(last?.sequence);
     expect(row.given_name).toBe((last?.payload as { givenName?: string } | undefined)?.givenName);
     expect(row.family_name).toBe('Parallel');
+  });
+
+  it('parallel updates with a stale expectedSequence: 412 GATEWAY-SEQ412 for all but the one that matched', async () => {
+    const userId = w.bob.id;
+    const current = (await h.repository.events(userId)).length;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        update(
+          i,
+          userId,
+          { profile: { givenName: `Stale-${i}`, familyName: 'Seq' }, expectedSequence: String(current) },
+          w.orgOwner.token,
+        ),
+      ),
+    );
+    const winners = answers.filter((a) => a.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]?.sequence).toBe(String(current + 1));
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 200) continue;
+      // REST answers a failed If-Match with 412; GraphQL maps FAILED_PRECONDITION to 400.
+      expect(answer).toMatchObject({ status: i % 2 === 0 ? 412 : 400, id: 'GATEWAY-SEQ412' });
+      expect([9, 'FAILED_PRECONDITION']).toContain(answer.code);
+    }
+    expect(await h.repository.events(userId)).toHaveLength(current + 1);
   });
 
   it('20 users claim one username differing only in case: exactly one wins, the rest 409 V3-DKcYh', async () => {
