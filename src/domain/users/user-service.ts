@@ -223,7 +223,10 @@ function authorizeWrite(viewer: Viewer, user: User, needsWrite: boolean): void {
   if (!access.permissions.has('user.write')) throw Errors.permissionDenied();
 }
 
-/** Spec §5: what a user may not do to itself without user.write. */
+/**
+ * Spec §5: what a user may not do to itself without user.write. (A password without verification
+ * needs it too, but that is checked in the password step, after the initial-state check: §4.5.)
+ */
 export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
   const ev = cmd.email?.verification;
   const pv = cmd.phone?.verification;
@@ -231,10 +234,7 @@ export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
     (ev?.kind === 'isVerified' && ev.value) ||
     ev?.kind === 'returnCode' ||
     pv?.kind === 'isVerified' ||
-    pv?.kind === 'returnCode' ||
-    (cmd.password !== undefined &&
-      cmd.password.currentPassword === undefined &&
-      cmd.password.verificationCode === undefined)
+    pv?.kind === 'returnCode'
   );
 }
 

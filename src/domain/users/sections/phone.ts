@@ -32,7 +32,7 @@ export function changePhone(
     kind: 'phone_verification',
     channel: 'sms',
     recipient: normalized,
-    language: user.profile.preferredLanguage,
+    language: change.language,
     payload: { code },
   });
   return undefined;
