@@ -75,4 +75,8 @@ export const Errors = {
   ),
   sequenceMismatch: make(C.FAILED_PRECONDITION, 'GATEWAY-SEQ412', 'The user has changed since the expected sequence'),
   concurrentUpdate: make(C.ABORTED, 'GATEWAY-RETRY', 'The user was changed concurrently; retry the request'),
+
+  // PasswordReset (spec §4.6): upstream's own ids for this operation.
+  resetUserNotFound: make(C.NOT_FOUND, 'COMMAND-SAF4f', 'User could not be found'),
+  resetUserNotInitialized: make(C.FAILED_PRECONDITION, 'COMMAND-Sfe4g', 'User is not yet initialized'),
 } as const;

@@ -176,7 +176,7 @@ export class UserService {
       if (applied.ok) {
         return returnCode ? { details: applied.details, verificationCode: code } : { details: applied.details };
       }
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw Errors.concurrentUpdate();
+      await this.beforeRetry(attempt);
     }
   }
 
