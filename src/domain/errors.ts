@@ -128,6 +128,9 @@ export const Errors = catalogue({
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
   emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
+  // PasswordReset (spec §4.6): upstream's own ids for this operation.
+  resetUserNotFound: make(C.NOT_FOUND, 'COMMAND-SAF4f', 'User could not be found'),
+  resetUserNotInitialized: make(C.FAILED_PRECONDITION, 'COMMAND-Sfe4g', 'User is not yet initialized'),
 });
 
 export type ErrorName = keyof typeof Errors;

@@ -373,12 +373,35 @@ describe('phone (§4.4)', () => {
     },
   );
 
-  it.each(FACES)('%s: isVerified with no number on a user without phone does nothing', async (face) => {
-    const before = await snapshot(h, w.alice.id);
-    ok(await update(face, w.orgOwner.token, w.alice.id, { phone: { isVerified: true } }));
-    ok(await update(face, w.orgOwner.token, w.alice.id, { phone: { phone: '', isVerified: true } }));
-    expect(await snapshot(h, w.alice.id)).toEqual(before);
-  });
+  it.each(FACES)(
+    '%s: isVerified with an empty number on a user without phone emits phone.verified (as upstream)',
+    async (face) => {
+      const res = ok(await update(face, w.orgOwner.token, w.alice.id, { phone: { phone: '', isVerified: true } }));
+      expect(res).toEqual({ details: details(2, w.orgs.acme) });
+      expect(await eventTypes(w.alice.id)).toEqual(['user.created', 'phone.verified']);
+      expect(await userRow(w.alice.id)).toMatchObject({ phone: '', phone_verified: 1 });
+      // now verified: the same request again changes nothing
+      ok(await update(face, w.orgOwner.token, w.alice.id, { phone: { isVerified: true } }));
+      expect(await eventTypes(w.alice.id)).toEqual(['user.created', 'phone.verified']);
+    },
+  );
+
+  it.each(FACES)(
+    '%s: a new language and a new email in one request: the mail is queued in the new language',
+    async (face) => {
+      ok(
+        await update(face, w.alice.token, w.alice.id, {
+          profile: { givenName: 'Alice', familyName: 'Test', preferredLanguage: 'de' },
+          email: { email: 'neu@acme.ch' },
+          phone: { phone: '079 123 45 67' },
+        }),
+      );
+      expect((await outboxRows(w.alice.id)).map((r) => [r.kind, r.language])).toEqual([
+        ['email_verification', 'de'],
+        ['phone_verification', 'de'],
+      ]);
+    },
+  );
 
   it.each(FACES)('%s: email and phone codes in one request are independent', async (face) => {
     const res = ok(

@@ -46,7 +46,8 @@ async function reset(face: Face, token: string | null, userId: string, input: In
 const CODE = /^[A-Z0-9]{6}$/;
 const NEW_PASSWORD = 'Neues-Passwort9';
 const E = {
-  notFound: fail(404, 5, 'User could not be found', 'COMMAND-ugjs0upun6'),
+  notFound: fail(404, 5, 'User could not be found', 'COMMAND-SAF4f'),
+  notInitialized: fail(400, 9, 'User is not yet initialized', 'COMMAND-Sfe4g'),
   membership: fail(404, 5, 'membership not found', 'AUTHZ-cdgFk'),
   denied: fail(403, 7, 'No matching permissions found', 'AUTH-AWfge'),
   codeInvalid: fail(400, 3, 'Code is invalid', 'CODE-woT0xc'),
@@ -215,7 +216,24 @@ describe('sendLink (§4.6)', () => {
 });
 
 describe('lookup and shape (§4.6, §2)', () => {
-  it.each(FACES)('%s: missing and machine users → 404 COMMAND-ugjs0upun6', async (face) => {
+  it.each(FACES)('%s: an initial-state user → 400 COMMAND-Sfe4g (code 9), no code issued', async (face) => {
+    const { id } = await h.admin.addHuman({
+      orgId: w.orgs.acme,
+      username: 'initial-reset',
+      givenName: 'I',
+      familyName: 'Nitial',
+      email: 'initial-reset@example.com',
+      state: 'initial',
+    });
+    const before = await snapshot(h, id);
+    for (const input of [{ returnCode: true }, { sendLink: {} }]) {
+      expect(await reset(face, w.orgOwner.token, id, input)).toEqual(E.notInitialized);
+    }
+    expect(await snapshot(h, id)).toEqual(before);
+    expect(await outboxRows(id)).toEqual([]);
+  });
+
+  it.each(FACES)('%s: missing and machine users → 404 COMMAND-SAF4f', async (face) => {
     for (const input of [{ returnCode: true }, { sendLink: {} }]) {
       expect(await reset(face, w.orgOwner.token, '123456789', input)).toEqual(E.notFound);
       expect(await reset(face, w.orgOwner.token, w.machine.id, input)).toEqual(E.notFound);

@@ -307,25 +307,73 @@ describe('no verification needs user.write, even for oneself (§4.5.2, §5)', ()
 
 // --- 3. same as current, 4. complexity ---------------------------------------------------------
 
-describe('same as current (§4.5.3)', () => {
-  it.each(FACES)('%s: → COMMAND-Aesh5 (code 9), with and without verification', async (face) => {
-    const before = await snapshot(h, w.alice.id);
-    expect(await update(face, w.orgOwner.token, w.alice.id, setPassword(PASSWORD))).toEqual(E.same);
-    expect(await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { currentPassword: PASSWORD }))).toEqual(
-      E.same,
-    );
-    expect(await snapshot(h, w.alice.id)).toEqual(before);
+describe('same as current (§4.5.3): only with currentPassword, against the supplied one', () => {
+  it.each(FACES)(
+    '%s: new = supplied current → COMMAND-Aesh5 (code 9), before verifying it (nothing counted)',
+    async (face) => {
+      const before = await snapshot(h, w.alice.id);
+      expect(
+        await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { currentPassword: PASSWORD })),
+      ).toEqual(E.same);
+      // a wrong current password equal to the new one: sameness first, no failed check recorded
+      expect(
+        await update(face, w.alice.token, w.alice.id, setPassword('Wrong-pass1!', { currentPassword: 'Wrong-pass1!' })),
+      ).toEqual(E.same);
+      // before complexity, too
+      await h.admin.setPolicy(w.orgs.acme, { minLength: 20 });
+      expect(
+        await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { currentPassword: PASSWORD })),
+      ).toEqual(E.same);
+      expect(await snapshot(h, w.alice.id)).toEqual(before);
+    },
+  );
+
+  it.each(FACES)('%s: user.write and a reset code may set the same password again', async (face) => {
+    const before = (await h.repository.events(w.alice.id)).length;
+    ok(await update(face, w.orgOwner.token, w.alice.id, setPassword(PASSWORD)));
+    const code = await resetCode(w.alice.id);
+    ok(await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { verificationCode: code })));
+    expect(await isPassword(w.alice.id, PASSWORD)).toBe(true);
+    expect((await eventTypes(w.alice.id)).slice(before)).toEqual([
+      'password.changed',
+      'password.code.added',
+      'password.changed',
+    ]);
   });
 
-  it.each(FACES)('%s: comes after verification and before complexity', async (face) => {
-    // a wrong current password is reported (and counted) before the sameness
-    expect(
-      await update(face, w.alice.token, w.alice.id, setPassword(PASSWORD, { currentPassword: 'Wrong-1!' })),
-    ).toEqual(E.invalid(1));
-    // a policy the current password no longer meets: sameness is still reported first
-    await h.admin.setPolicy(w.orgs.acme, { minLength: 20 });
-    expect(await update(face, w.orgOwner.token, w.alice.id, setPassword(PASSWORD))).toEqual(E.same);
+  it.each(FACES)('%s: over 72 bytes sharing a 72-byte prefix with the current one → GATEWAY-PWD72', async (face) => {
+    const p72 = `Aa1!${'x'.repeat(68)}`;
+    ok(await update(face, w.orgOwner.token, w.alice.id, setPassword(p72)));
+    const before = await snapshot(h, w.alice.id);
+    expect(await update(face, w.alice.token, w.alice.id, setPassword(`${p72}y`, { currentPassword: p72 }))).toEqual(
+      E.tooLong,
+    );
+    expect(await update(face, w.orgOwner.token, w.alice.id, setPassword(`${p72}y`))).toEqual(E.tooLong);
+    expect(await snapshot(h, w.alice.id)).toEqual(before);
   });
+});
+
+describe('order (§2.8, §4.5): uniqueness at write time, user.write inside the password step', () => {
+  it.each(FACES)(
+    '%s: a taken username and a wrong current password → COMMAND-3M0fs, the check recorded',
+    async (face) => {
+      expect(
+        await update(face, w.alice.token, w.alice.id, {
+          username: 'BOB',
+          ...setPassword(NEW_PASSWORD, { currentPassword: 'Wrong-1!' }),
+        }),
+      ).toEqual(E.invalid(1));
+      expect((await eventTypes(w.alice.id)).at(-1)).toBe('password.check.failed');
+    },
+  );
+
+  it.each(FACES)(
+    '%s: initial user setting its password without verification → COMMAND-M9dse before user.write',
+    async (face) => {
+      const initial = await addHuman('initial-self', { state: 'initial' });
+      expect(await update(face, initial.token, initial.id, setPassword(NEW_PASSWORD))).toEqual(E.notInitialized);
+    },
+  );
 });
 
 describe('order of the current-password checks (§4.5.2)', () => {
@@ -532,7 +580,7 @@ describe('atomicity (§2.7, §2.8)', () => {
     };
     const failures: [Input, Outcome][] = [
       [setPassword('short'), fail(400, 3, 'Password is too short', 'DOMAIN-HuJf6')],
-      [setPassword(PASSWORD), E.same],
+      [setPassword(PASSWORD, { currentPassword: PASSWORD }), E.same],
       [setPassword(NEW_PASSWORD, { verificationCode: 'ABC123' }), E.codeNotFound],
     ];
     const before = await snapshot(h, w.alice.id);

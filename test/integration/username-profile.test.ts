@@ -422,7 +422,7 @@ describe('atomicity (§2): a request whose later part fails changes nothing', ()
         profile: { givenName: 'New', familyName: 'Name' },
         email: { email: 'alice@new.example', returnCode: true },
         phone: { phone: '+41791234567', returnCode: true },
-        password: { password: { password: PASSWORD } },
+        password: { password: { password: PASSWORD }, currentPassword: PASSWORD },
       },
       fail(400, 9, 'New password cannot be the same as your current password', 'COMMAND-Aesh5'),
     ],

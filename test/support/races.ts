@@ -22,19 +22,22 @@ export async function updateOverHttp(
   input: Record<string, unknown>,
   token: string,
 ): Promise<RaceAnswer> {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   if (face === 'rest') {
+    // REST carries expectedSequence as If-Match: "<sequence>".
+    const { expectedSequence, ...body } = input;
+    if (expectedSequence !== undefined) headers['if-match'] = `"${String(expectedSequence)}"`;
     const response = await fetch(`${base}/v2/users/human/${userId}`, {
       method: 'PUT',
       headers,
-      body: JSON.stringify(input),
+      body: JSON.stringify(body),
     });
-    const body = (await response.json()) as { details?: unknown; code?: number };
-    const detail = Array.isArray(body.details) ? (body.details[0] as { id?: string }) : undefined;
+    const answer = (await response.json()) as { details?: unknown; code?: number };
+    const detail = Array.isArray(answer.details) ? (answer.details[0] as { id?: string }) : undefined;
     return {
       status: response.status,
-      ...(response.status === 200 ? { sequence: (body.details as { sequence: string }).sequence } : {}),
-      code: body.code,
+      ...(response.status === 200 ? { sequence: (answer.details as { sequence: string }).sequence } : {}),
+      code: answer.code,
       id: detail?.id,
     };
   }

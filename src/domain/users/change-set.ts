@@ -78,6 +78,11 @@ export class UserChange implements ChangeSet {
     return this;
   }
 
+  /** The user's preferred language once this change is written (notifications use it). */
+  get language(): string {
+    return this.columns.preferred_language ?? this.user.profile.preferredLanguage;
+  }
+
   get isEmpty(): boolean {
     return this.events.length === 0;
   }

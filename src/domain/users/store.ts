@@ -40,8 +40,6 @@ export interface UserStore {
   findOrganization(id: string): Promise<Organization | undefined>;
   /** The organization that holds `domain` as a verified domain, if any. */
   verifiedDomainOwner(domain: string): Promise<string | undefined>;
-  /** Another live user already holding this uniqueness key? */
-  usernameTaken(key: string, exceptUserId: string): Promise<boolean>;
   policies(orgId: string): Promise<OrgPolicies>;
   pendingCode(userId: string, kind: CodeKind): Promise<PendingCode | undefined>;
   /** Writes the change set if the user is still at `change.user.sequence`; else 'conflict'. */

@@ -83,17 +83,6 @@ export class UserRepository implements UserStore {
     return row?.org_id;
   }
 
-  /** Another live user already holding this uniqueness key? */
-  async usernameTaken(key: string, exceptUserId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('users')
-      .select('id')
-      .where('username_key', '=', key)
-      .where('id', '!=', exceptUserId)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
   async policies(orgId: string): Promise<OrgPolicies> {
     const row = await this.db.selectFrom('org_policies').selectAll().where('org_id', '=', orgId).executeTakeFirst();
     const pick = (v: number | null | undefined, d: boolean) => (v === null || v === undefined ? d : v === 1);

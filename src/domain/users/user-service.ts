@@ -17,10 +17,11 @@ import type { Details, User } from './model.js';
 import { checkImportedHash, type PasswordHasher } from './passwords.js';
 import { changeEmail } from './sections/email.js';
 import { linkPayload } from './sections/notification.js';
-import { changePassword, credentialCheckFor, type PasswordDeps } from './sections/password.js';
+import { type CredentialCheck, changePassword, credentialCheckFor, type PasswordDeps } from './sections/password.js';
 import { changePhone } from './sections/phone.js';
 import { changeProfile } from './sections/profile.js';
 import { changeUsername } from './sections/username.js';
+import { PerKeyQueue } from './serial.js';
 import type { UserStore } from './store.js';
 import { parseUrlTemplate } from './url-template.js';
 
@@ -48,13 +49,20 @@ export interface UpdateObserver {
   onPasswordCheckFailed(): void;
 }
 
-const MAX_WRITE_ATTEMPTS = 5;
+/**
+ * Writes to one user are serialized in this process (PerKeyQueue), so a conflict can only come
+ * from another process on the same PostgreSQL database; those are retried after a jittered pause
+ * that grows with each attempt, re-reading the user each time.
+ */
+const MAX_WRITE_ATTEMPTS = 10;
+const retryPauseMs = (attempt: number) => Math.random() * Math.min(200, 5 * 2 ** attempt);
 
 export class UserService {
   private readonly store: UserStore;
   private readonly clock: Clock;
   private readonly observer: UpdateObserver | undefined;
   private readonly passwordDeps: PasswordDeps;
+  private readonly writes = new PerKeyQueue();
 
   constructor(deps: UserServiceDeps) {
     this.store = deps.repository;
@@ -86,7 +94,6 @@ export class UserService {
       if (password.hashedPassword) checkImportedHash(password.hashedPassword.hash);
     }
 
-    const onlyUserId = cmd.username === undefined && !cmd.profile && !cmd.email && !cmd.phone && !cmd.password;
     // Chosen once per request; a write retried after a concurrent change reuses them.
     const credential = password && credentialCheckFor(password, () => budget.consumeCredentialCheck(cmd.userId));
     let hashing: Promise<string> | undefined;
@@ -95,6 +102,18 @@ export class UserService {
       return hashing;
     };
 
+    return this.writes.run(cmd.userId, () => this.writeUpdate(viewer, cmd, phone, credential, newHash));
+  }
+
+  private async writeUpdate(
+    viewer: Viewer,
+    cmd: UpdateHumanUserCommand,
+    phone: string | undefined,
+    credential: CredentialCheck | undefined,
+    newHash: (plain: string) => Promise<string>,
+  ): Promise<UpdateHumanUserResult> {
+    const { email, password } = cmd;
+    const onlyUserId = cmd.username === undefined && !cmd.profile && !cmd.email && !cmd.phone && !cmd.password;
     for (let attempt = 1; ; attempt++) {
       // §2.5 lookup.
       const user = await this.findHuman(cmd.userId, Errors.userNotFound);
@@ -123,7 +142,7 @@ export class UserService {
         return omitUndefined({ details: applied.details, emailCode, phoneCode });
       }
       if (applied.reason === 'username_taken') throw Errors.userAlreadyExists();
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw Errors.concurrentUpdate();
+      await this.beforeRetry(attempt);
     }
   }
 
@@ -131,8 +150,14 @@ export class UserService {
     const { delivery } = cmd;
     if (delivery.kind === 'sendLink' && delivery.urlTemplate !== undefined) parseUrlTemplate(delivery.urlTemplate);
     const returnCode = delivery.kind === 'returnCode';
+    return this.writes.run(cmd.userId, () => this.writeReset(viewer, cmd, returnCode));
+  }
+
+  private async writeReset(viewer: Viewer, cmd: PasswordResetCommand, returnCode: boolean) {
+    const { delivery } = cmd;
     for (let attempt = 1; ; attempt++) {
-      const user = await this.findHuman(cmd.userId, Errors.userNotFound);
+      const user = await this.findHuman(cmd.userId, Errors.resetUserNotFound);
+      if (user.state === 'initial') throw Errors.resetUserNotInitialized();
       // Returning the code to the caller lets it set a password unverified: needs user.write.
       authorizeWrite(viewer, user, returnCode || viewer.userId !== user.id);
       const change = new UserChange(user, viewer.userId, this.clock.now());
@@ -151,7 +176,7 @@ export class UserService {
       if (applied.ok) {
         return returnCode ? { details: applied.details, verificationCode: code } : { details: applied.details };
       }
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw Errors.concurrentUpdate();
+      await this.beforeRetry(attempt);
     }
   }
 
@@ -179,6 +204,12 @@ export class UserService {
     return user;
   }
 
+  /** Another process wrote the user in between: pause (jittered, growing) or give up. */
+  private async beforeRetry(attempt: number): Promise<void> {
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw Errors.concurrentUpdate();
+    await new Promise((resolve) => setTimeout(resolve, retryPauseMs(attempt)));
+  }
+
   private now(): string {
     return this.clock.now().toISOString();
   }
@@ -192,7 +223,10 @@ function authorizeWrite(viewer: Viewer, user: User, needsWrite: boolean): void {
   if (!access.permissions.has('user.write')) throw Errors.permissionDenied();
 }
 
-/** Spec §5: what a user may not do to itself without user.write. */
+/**
+ * Spec §5: what a user may not do to itself without user.write. (A password without verification
+ * needs it too, but that is checked in the password step, after the initial-state check: §4.5.)
+ */
 export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
   const ev = cmd.email?.verification;
   const pv = cmd.phone?.verification;
@@ -200,10 +234,7 @@ export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
     (ev?.kind === 'isVerified' && ev.value) ||
     ev?.kind === 'returnCode' ||
     pv?.kind === 'isVerified' ||
-    pv?.kind === 'returnCode' ||
-    (cmd.password !== undefined &&
-      cmd.password.currentPassword === undefined &&
-      cmd.password.verificationCode === undefined)
+    pv?.kind === 'returnCode'
   );
 }
 

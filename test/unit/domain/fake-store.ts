@@ -75,9 +75,6 @@ export class FakeStore implements UserStore {
   async verifiedDomainOwner(domain: string) {
     return this.verifiedDomains.get(domain.toLowerCase());
   }
-  async usernameTaken(key: string, exceptUserId: string) {
-    return [...this.users.values()].some((u) => u.id !== exceptUserId && this.keyOf(u) === key);
-  }
   async policies() {
     return this.policy;
   }

@@ -29,6 +29,13 @@ async function reset(
 }
 
 describe('PasswordReset', () => {
+  it('an unknown user → COMMAND-SAF4f; an initial-state user → COMMAND-Sfe4g, before the permission', async () => {
+    expect((await reset({ kind: 'returnCode' }, ADMIN, {}, 'nobody')).error?.id).toBe('COMMAND-SAF4f');
+    const initial = await reset({ kind: 'sendLink' }, STRANGER, { state: 'initial' });
+    expect(initial.error?.id).toBe('COMMAND-Sfe4g');
+    expect(initial.store.pushes).toEqual([]);
+  });
+
   it('sendLink (self): a code, its event and a mail with the rendered link in the user language', async () => {
     const { store, result, error } = await reset(
       { kind: 'sendLink', urlTemplate: 'https://x/{{.UserID}}?c={{.Code}}' },

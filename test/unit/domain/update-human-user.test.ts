@@ -18,6 +18,8 @@ const READER: Viewer = { userId: 'r1', orgId: ORG, grants: [{ role: 'ORG_OWNER_V
 const STRANGER: Viewer = { userId: 'x1', orgId: OTHER_ORG, grants: [{ role: 'ORG_OWNER', orgId: OTHER_ORG }] };
 const CODE_EXPIRY = '2026-11-23T11:00:00.000Z';
 const SAMPLE = 'New-Password9';
+/** A 72-byte password (the most bcrypt reads). */
+const P72 = `Aa1!${'x'.repeat(68)}`;
 
 interface Case {
   name: string;
@@ -168,10 +170,10 @@ const CASES: Case[] = [
   },
   { name: 'stale expected sequence', cmd: { username: 'x', expectedSequence: 2 }, error: 'GATEWAY-SEQ412' },
   {
-    name: 'sections fail in order: username before password',
+    name: 'username uniqueness is decided at write time: a wrong current password comes first',
     cmd: { username: 'bob', password: { password: { password: SAMPLE }, currentPassword: 'wrong' } },
-    error: 'V3-DKcYh',
-    failedChecks: 0,
+    error: 'COMMAND-3M0fs',
+    failedChecks: 1,
   },
 
   // --- username (§4.1) ------------------------------------------------------------------------
@@ -546,6 +548,82 @@ const CASES: Case[] = [
       events: [{ type: 'password.changed', payload: { changeRequired: true } }],
       columns: { password_hash: IMPORTED_HASH, password_change_required: 1, failed_password_attempts: 0 },
       deleteCodes: ['password_reset'],
+    }),
+  },
+
+  {
+    name: 'user.write may set the same password again',
+    cmd: { password: { password: { password: 'Password1!' } } },
+    viewer: ADMIN,
+    push: push({
+      events: [{ type: 'password.changed', payload: { changeRequired: false } }],
+      columns: { password_hash: 'h:Password1!', password_change_required: 0, failed_password_attempts: 0 },
+      deleteCodes: ['password_reset'],
+    }),
+  },
+  {
+    name: 'a reset code may set the same password again',
+    cmd: { password: { password: { password: 'Password1!' }, verificationCode: 'ABC123' } },
+    setup: (s) => void s.pending('u1', 'password_reset'),
+    push: push({
+      events: [{ type: 'password.changed', payload: { changeRequired: false } }],
+      columns: { password_hash: 'h:Password1!', password_change_required: 0, failed_password_attempts: 0 },
+      deleteCodes: ['password_reset'],
+      consumeCode: 'password_reset',
+    }),
+  },
+  {
+    name: 'same as the supplied current password, before verifying it (nothing recorded)',
+    cmd: { password: { password: { password: 'Wrong-pass1!' }, currentPassword: 'Wrong-pass1!' } },
+    error: 'COMMAND-Aesh5',
+    failedChecks: 0,
+  },
+  {
+    name: 'over 72 bytes sharing a 72-byte prefix with the current one',
+    cmd: { password: { password: { password: `${P72}y` }, currentPassword: P72 } },
+    user: { passwordHash: `h:${P72}` },
+    error: 'GATEWAY-PWD72',
+    failedChecks: 0,
+  },
+  {
+    name: 'initial self setting a password unverified: not initialized before user.write',
+    cmd: { password: { password: { password: SAMPLE } } },
+    user: { state: 'initial' },
+    error: 'COMMAND-M9dse',
+  },
+  {
+    name: 'a new language and a new email: the mail in the new language',
+    cmd: {
+      profile: { givenName: 'Ada', familyName: 'Lovelace', preferredLanguage: 'de' },
+      email: { email: 'new@acme.ch' },
+    },
+    push: push({
+      events: [
+        { type: 'profile.changed', payload: { preferredLanguage: 'de' } },
+        { type: 'email.changed', payload: { email: 'new@acme.ch' } },
+        { type: 'email.code.added', payload: { returnCode: false, urlTemplate: null } },
+      ],
+      columns: { preferred_language: 'de', email: 'new@acme.ch', email_verified: 0 },
+      setCodes: [emailCode(null)],
+      outbox: [
+        {
+          kind: 'email_verification',
+          channel: 'email',
+          recipient: 'new@acme.ch',
+          language: 'de',
+          payload: { code: '<email code>' },
+        },
+      ],
+    }),
+  },
+  {
+    name: 'phone empty with isVerified on a user without phone: phone.verified (as upstream)',
+    cmd: { phone: { phone: '', verification: { kind: 'isVerified' } } },
+    viewer: ADMIN,
+    push: push({
+      events: [{ type: 'phone.verified', payload: {} }],
+      columns: { phone_verified: 1 },
+      deleteCodes: ['phone'],
     }),
   },
 

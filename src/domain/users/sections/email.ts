@@ -29,7 +29,7 @@ export function changeEmail(change: UserChange, email: EmailCommand | undefined)
     kind: 'email_verification',
     channel: 'email',
     recipient: email.email,
-    language: user.profile.preferredLanguage,
+    language: change.language,
     payload: linkPayload(code, urlTemplate, user),
   });
   return undefined;

@@ -2,12 +2,12 @@
 // from the command — a reset code, the current password, or the permission to set one without
 // either — as ZITADEL's changeUserPassword does; then the new password is checked and hashed.
 import type { Clock } from '../../../ids.js';
-import type { Viewer } from '../../auth/permissions.js';
+import { accessTo, type Viewer } from '../../auth/permissions.js';
 import { Errors } from '../../errors.js';
 import type { UserChange } from '../change-set.js';
 import { codeMatches } from '../codes.js';
 import type { PasswordCommand } from '../commands.js';
-import { checkComplexity, type PasswordHasher } from '../passwords.js';
+import { BCRYPT_MAX_BYTES, checkComplexity, type PasswordHasher } from '../passwords.js';
 import type { UserStore } from '../store.js';
 
 export interface PasswordDeps {
@@ -28,7 +28,8 @@ export interface CredentialContext {
 /** One way of proving the right to set the password (spec §4.5 step 2). */
 export interface CredentialCheck {
   readonly kind: 'resetCode' | 'currentPassword' | 'permission';
-  verify(ctx: CredentialContext): Promise<void>;
+  /** `newPlain`: the new plain password, when one is set (not for an imported hash). */
+  verify(ctx: CredentialContext, newPlain: string | undefined): Promise<void>;
 }
 
 /** Delay before checking a password after `failures` failed checks: after 5, +1 s per 5 more, ≤10 s. */
@@ -52,11 +53,15 @@ function resetCode(code: string, takeBudget: () => void): CredentialCheck {
   };
 }
 
-/** The current password must verify; a failure is recorded (and may lock the user). */
+/**
+ * The current password must verify; a failure is recorded (and may lock the user). A new password
+ * equal to the supplied current one is refused first, before any check (spec §4.5 step 3).
+ */
 function currentPassword(plain: string, takeBudget: () => void): CredentialCheck {
   return {
     kind: 'currentPassword',
-    async verify({ deps, change, viewer }) {
+    async verify({ deps, change, viewer }, newPlain) {
+      if (newPlain === plain) throw Errors.passwordSameAsCurrent();
       takeBudget();
       const { user } = change;
       if (user.state === 'locked') throw Errors.userLocked();
@@ -78,8 +83,15 @@ function currentPassword(plain: string, takeBudget: () => void): CredentialCheck
   };
 }
 
-/** Neither code nor current password: the caller needs user.write (checked with the permission, §2.6). */
-const permission: CredentialCheck = { kind: 'permission', verify: async () => {} };
+/** Neither code nor current password: the caller needs user.write there, even for itself. */
+const permission: CredentialCheck = {
+  kind: 'permission',
+  async verify({ change, viewer }) {
+    const access = accessTo(viewer, change.user.orgId);
+    if (!access.hasRole) throw Errors.membershipNotFound();
+    if (!access.permissions.has('user.write')) throw Errors.permissionDenied();
+  },
+};
 
 /**
  * The check this command asks for. `takeBudget` counts a password or code check against the
@@ -106,16 +118,14 @@ export async function changePassword(
   const { user } = change;
   // 1. initial state
   if (user.state === 'initial') throw Errors.userNotInitialized();
-  // 2. verification
-  await check.verify(ctx);
+  const plain = password.password?.password;
+  // bcrypt would compare and hash only the first 72 bytes: refused before any comparison.
+  if (plain !== undefined && Buffer.byteLength(plain, 'utf8') > BCRYPT_MAX_BYTES) throw Errors.passwordTooLong();
+  // 2. verification (3. "same as current" is part of the current-password check)
+  await check.verify(ctx, plain);
   let hash: string;
   let changeRequired: boolean;
-  if (password.password) {
-    const plain = password.password.password;
-    // 3. same as current
-    if (user.passwordHash !== null && (await deps.hasher.verify(plain, user.passwordHash))) {
-      throw Errors.passwordSameAsCurrent();
-    }
+  if (password.password && plain !== undefined) {
     // 4. complexity
     checkComplexity(plain, (await deps.store.policies(user.orgId)).complexity);
     // 5. hash before the transaction opens

@@ -1,6 +1,6 @@
 // Spec §4.4: phone — a new number is unverified until `isVerified` or a code; the code is
 // returned (`returnCode`) or sent by SMS through the outbox. An empty or absent number never
-// removes the phone; an unchanged one only takes `isVerified`.
+// removes the phone; an unchanged (or empty) one only takes `isVerified`.
 
 import type { UserChange } from '../change-set.js';
 import type { PhoneCommand } from '../commands.js';
@@ -15,9 +15,8 @@ export function changePhone(
   const { user } = change;
   const verification = phone.verification;
   if (normalized === undefined || normalized === user.phone.phone) {
-    if (verification?.kind === 'isVerified' && user.phone.phone !== '' && !user.phone.isVerified) {
-      change.markPhoneVerified();
-    }
+    // Upstream marks it verified even when the user has no number at all.
+    if (verification?.kind === 'isVerified' && !user.phone.isVerified) change.markPhoneVerified();
     return undefined;
   }
   change.emit('phone.changed', { phone: normalized }, { phone: normalized, phoneVerified: false });
@@ -32,7 +31,7 @@ export function changePhone(
     kind: 'phone_verification',
     channel: 'sms',
     recipient: normalized,
-    language: user.profile.preferredLanguage,
+    language: change.language,
     payload: { code },
   });
   return undefined;

@@ -1,5 +1,6 @@
 // Spec §4.1: username — unchanged is nothing; a verified domain of another organization is
-// reserved; unique case-insensitively (per organization when it scopes usernames).
+// reserved; unique case-insensitively (per organization when it scopes usernames). Uniqueness is
+// decided by the write itself (spec §2.8), so the later sections' checks come first.
 import { Errors } from '../../errors.js';
 import type { UserChange } from '../change-set.js';
 import { usernameKey } from '../model.js';
@@ -15,6 +16,5 @@ export async function changeUsername(store: UserStore, change: UserChange, usern
   }
   const org = await store.findOrganization(user.orgId);
   const key = usernameKey(username, { id: user.orgId, scopedUsernames: org?.scopedUsernames ?? false });
-  if (await store.usernameTaken(key, user.id)) throw Errors.userAlreadyExists();
   change.emit('username.changed', { username }, { username, usernameKey: key });
 }
