@@ -118,7 +118,7 @@ const CASES: Case[] = [
     name: 'imported hash of another family',
     cmd: { password: { hashedPassword: { hash: '$scrypt$abc' } } },
     viewer: ADMIN,
-    error: 'CRYPT-2xK7d',
+    error: 'CRYPT-r8Qm2',
   },
   {
     name: 'imported hash cost out of bounds',
