@@ -86,7 +86,10 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void, options
     let text = '';
     if (route.body) {
       const read = await readBody(request, options.maxBodyBytes);
-      if (read === 'too large') return plainError(GRPC_CODES.RESOURCE_EXHAUSTED, 'request body too large');
+      if (read === 'too large') {
+        // HTTP's own answer for a body over the limit (RESOURCE_EXHAUSTED alone would say 429).
+        return errorResponse(wireError(GRPC_CODES.RESOURCE_EXHAUSTED, 'request body too large', { httpStatus: 413 }));
+      }
       text = read;
     }
     if (!wire) throw new Error('REST plugin used before yoga initialised');
