@@ -87,6 +87,7 @@ describe('delivery settings', () => {
       passwordResetUrlTemplate:
         'http://localhost:8080/ui/login/password/init?userID={{.UserID}}&code={{.Code}}&orgID={{.OrgID}}',
       maxAttempts: 8,
+      logCodes: false,
       backoffBaseMs: 5_000,
       backoffMaxMs: 3_600_000,
       leaseMs: 120_000,
