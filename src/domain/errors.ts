@@ -128,6 +128,12 @@ export const Errors = catalogue({
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
   emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
+  // UpdateUser's machine branch: the embedded store does not manage machine users (README).
+  machineUpdateUnsupported: make(
+    C.INVALID_ARGUMENT,
+    'GATEWAY-MACHINE400',
+    'Machine users cannot be changed through this gateway; only human users can',
+  ),
 });
 
 export type ErrorName = keyof typeof Errors;

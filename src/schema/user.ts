@@ -149,7 +149,7 @@ const SendEmailVerificationCodeInput = builder.inputType('SendEmailVerificationC
   }),
 });
 
-const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
+export const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
   description: 'A new email address and how to verify it: at most one of `sendCode`, `returnCode`, `isVerified`.',
   fields: (t) => ({
     email: t.string({ required: true, description: 'The address, 1–200 characters; stored as sent.' }),
@@ -164,7 +164,7 @@ const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
   }),
 });
 
-const SetHumanPhoneInput = builder.inputType('SetHumanPhoneInput', {
+export const SetHumanPhoneInput = builder.inputType('SetHumanPhoneInput', {
   description: 'A new phone number and how to verify it: at most one of `sendCode`, `returnCode`, `isVerified`.',
   fields: (t) => ({
     phone: t.string({
@@ -197,7 +197,7 @@ const HashedPasswordInput = builder.inputType('HashedPasswordInput', {
   }),
 });
 
-const SetPasswordInput = builder.inputType('SetPasswordInput', {
+export const SetPasswordInput = builder.inputType('SetPasswordInput', {
   description:
     'A new password: one of `password` or `hashedPassword`, verified by at most one of `currentPassword` or `verificationCode` (neither needs `user.write`, even for oneself).',
   fields: (t) => ({

@@ -54,6 +54,29 @@ const UPDATE_HUMAN_USER: MessageSpec = {
   },
 };
 
+const UPDATE_HUMAN_FIELDS = UPDATE_HUMAN_USER.fields;
+
+/** UpdateUser: the human branch takes UpdateHumanUser's sections with every profile field optional. */
+const UPDATE_USER: MessageSpec = {
+  fields: {
+    username: scalar,
+    human: message({
+      profile: message({
+        givenName: scalar,
+        familyName: scalar,
+        nickName: scalar,
+        displayName: scalar,
+        preferredLanguage: scalar,
+        gender: { kind: 'enum', values: GENDER_VALUES },
+      }),
+      email: UPDATE_HUMAN_FIELDS.email as FieldSpec,
+      phone: UPDATE_HUMAN_FIELDS.phone as FieldSpec,
+      password: UPDATE_HUMAN_FIELDS.password as FieldSpec,
+    }),
+    machine: message({ name: scalar, description: scalar }),
+  },
+};
+
 const PASSWORD_RESET: MessageSpec = {
   fields: {
     sendLink: message({ urlTemplate: scalar }),
@@ -104,6 +127,11 @@ function translate(body: unknown, spec: MessageSpec, where: string): Json {
 /** UpdateHumanUser: the given userId (REST: the path's) wins over any in the body. */
 export function updateHumanUserVariables(userId: string, body: unknown): { input: Json } {
   return { input: { ...translate(body, UPDATE_HUMAN_USER, 'UpdateHumanUserRequest'), userId } };
+}
+
+/** UpdateUser: the given userId (REST: the path's) wins over any in the body. */
+export function updateUserVariables(userId: string, body: unknown): { input: Json } {
+  return { input: { ...translate(body, UPDATE_USER, 'UpdateUserRequest'), userId } };
 }
 
 /** PasswordReset. */
