@@ -26,20 +26,19 @@ const message = (fields: Record<string, FieldSpec>, defaults?: Record<string, un
 
 export const GENDER_VALUES = ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] as const;
 
+const PROFILE_FIELDS: Record<string, FieldSpec> = {
+  givenName: scalar,
+  familyName: scalar,
+  nickName: scalar,
+  displayName: scalar,
+  preferredLanguage: scalar,
+  gender: { kind: 'enum', values: GENDER_VALUES },
+};
+
 const UPDATE_HUMAN_USER: MessageSpec = {
   fields: {
     username: scalar,
-    profile: message(
-      {
-        givenName: scalar,
-        familyName: scalar,
-        nickName: scalar,
-        displayName: scalar,
-        preferredLanguage: scalar,
-        gender: { kind: 'enum', values: GENDER_VALUES },
-      },
-      { givenName: '', familyName: '' },
-    ),
+    profile: message(PROFILE_FIELDS, { givenName: '', familyName: '' }),
     email: message(
       { email: scalar, sendCode: message({ urlTemplate: scalar }), returnCode: empty, isVerified: scalar },
       { email: '' },
@@ -61,14 +60,8 @@ const UPDATE_USER: MessageSpec = {
   fields: {
     username: scalar,
     human: message({
-      profile: message({
-        givenName: scalar,
-        familyName: scalar,
-        nickName: scalar,
-        displayName: scalar,
-        preferredLanguage: scalar,
-        gender: { kind: 'enum', values: GENDER_VALUES },
-      }),
+      // No defaults: every profile field is optional here.
+      profile: message(PROFILE_FIELDS),
       email: UPDATE_HUMAN_FIELDS.email as FieldSpec,
       phone: UPDATE_HUMAN_FIELDS.phone as FieldSpec,
       password: UPDATE_HUMAN_FIELDS.password as FieldSpec,
