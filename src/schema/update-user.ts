@@ -4,7 +4,14 @@
 // verification; the machine branch is refused (the embedded store does not manage machine users).
 import type { Gender as DomainGender, UpdateUserCommand } from '../operations.js';
 import { builder } from './builder.js';
-import { Gender, SetHumanEmailInput, SetHumanPhoneInput, SetPasswordInput, toUpdateCommand } from './user.js';
+import {
+  optionalProfileFields,
+  SetHumanEmailInput,
+  SetHumanPhoneInput,
+  SetPasswordInput,
+  toUpdateCommand,
+  verificationCodeFields,
+} from './user.js';
 import { updateUserInputSchema } from './validation.js';
 
 const UpdateUserHumanProfileInput = builder.inputType('UpdateUserHumanProfileInput', {
@@ -12,12 +19,7 @@ const UpdateUserHumanProfileInput = builder.inputType('UpdateUserHumanProfileInp
   fields: (t) => ({
     givenName: t.string({ description: 'Given name, 1–200 characters.' }),
     familyName: t.string({ description: 'Family name, 1–200 characters.' }),
-    nickName: t.string({ description: 'Nickname, at most 200 characters; `""` clears it.' }),
-    displayName: t.string({ description: 'Display name, at most 200 characters; `""` clears it.' }),
-    preferredLanguage: t.string({
-      description: 'BCP 47 language tag, at most 10 characters; an ill-formed tag is stored as `und`.',
-    }),
-    gender: t.field({ type: Gender, description: 'Gender.' }),
+    ...optionalProfileFields(t),
   }),
 });
 
@@ -66,16 +68,7 @@ const UpdateUserPayload = builder
         description: 'Time of the last change (the current one when nothing changed).',
         resolve: (p) => p.changeDate,
       }),
-      emailCode: t.string({
-        nullable: true,
-        description: 'The email verification code, only when one was generated and `returnCode` was asked.',
-        resolve: (p) => p.emailCode ?? null,
-      }),
-      phoneCode: t.string({
-        nullable: true,
-        description: 'The phone verification code, only when one was generated and `returnCode` was asked.',
-        resolve: (p) => p.phoneCode ?? null,
-      }),
+      ...verificationCodeFields(t),
     }),
   });
 
