@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fromJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { ConnectError, createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { createUserServiceClient } from '@zitadel/client/v2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
@@ -342,6 +342,39 @@ describe('UpdateUser through the GraphQL oneof', () => {
       ),
     );
     expect(await snapshot(h, w.alice.id)).toEqual(before);
+  });
+});
+
+describe.each([
+  ['gRPC (HTTP/2)', () => createGrpcTransport({ baseUrl })],
+  ['gRPC-Web (HTTP/1.1)', () => createGrpcWebTransport({ baseUrl, httpVersion: '1.1' })],
+  ['Connect binary (HTTP/2)', () => createConnectTransport({ baseUrl, httpVersion: '2', useBinaryFormat: true })],
+])('UpdateUser over %s', (_name, transport) => {
+  it('changes a profile field, removes the phone and answers the errors with their details', async () => {
+    await givePhone(w.alice.id, '+41791234567', true);
+    const users = createClient(UserService, transport());
+    const headers = { headers: { authorization: `Bearer ${w.alice.token}` } };
+    h.clock.advance(2_000);
+    const res = await users.updateUser(
+      { userId: w.alice.id, userType: { case: 'human', value: { profile: { displayName: 'A.' }, phone: {} } } },
+      headers,
+    );
+    expect(timestampDate(res.changeDate as never).toISOString()).toBe('2026-11-23T10:00:02.000Z');
+    const user = await read(w.alice.id);
+    expect(user.profile.displayName).toBe('A.');
+    expect(user.phone).toEqual({ phone: '', isVerified: false });
+
+    const error = await users
+      .updateUser({ userId: w.machine.id, userType: { case: 'machine', value: { name: 'R2' } } }, headers)
+      .then(
+        () => undefined,
+        (e: unknown) => e as ConnectError,
+      );
+    expect(error?.code).toBe(C.NOT_FOUND);
+    expect(error?.rawMessage).toBe('membership not found (AUTHZ-cdgFk)');
+    expect(error?.findDetails(ErrorDetailSchema).map(({ id, message }) => ({ id, message }))).toEqual([
+      { id: 'AUTHZ-cdgFk', message: 'membership not found' },
+    ]);
   });
 });
 
