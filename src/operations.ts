@@ -10,6 +10,8 @@ import type {
   PasswordResetResult,
   UpdateHumanUserCommand,
   UpdateHumanUserResult,
+  UpdateUserCommand,
+  UpdateUserResult,
 } from './domain/users/commands.js';
 import type { User } from './domain/users/model.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
@@ -30,7 +32,9 @@ export interface UserOperations {
   getUser(userId: string): Promise<User | null>;
   /** The user, or GetUserByID's errors (not found, membership, permission). */
   getUserById(userId: string): Promise<User>;
-  // Next (issue 15): verifyEmail, resendEmailCode, verifyPhone, resendPhoneCode, updateUser.
+  /** UpdateUser: every member optional; answers the change date (and codes asked for). */
+  updateUser(cmd: UpdateUserCommand): Promise<UpdateUserResult>;
+  // Next (issue 15): verifyEmail, resendEmailCode, verifyPhone, resendPhoneCode.
 }
 
 /** Everything the local implementation needs, shared by all requests. */
@@ -67,6 +71,7 @@ export function localOperations(backend: LocalBackend, request: LocalRequest): U
     },
     updateHumanUser: async (cmd) => users.updateHumanUser(await caller(), cmd, request.budget()),
     passwordReset: async (cmd) => users.passwordReset(await caller(), cmd),
+    updateUser: async (cmd) => users.updateUser(await caller(), cmd, request.budget()),
     getUser: async (userId) => users.getVisibleUser(await caller(), userId),
     getUserById: async (userId) => users.getUserById(await caller(), userId),
   };

@@ -131,6 +131,12 @@ export const Errors = catalogue({
   // PasswordReset (spec §4.6): upstream's own ids for this operation.
   resetUserNotFound: make(C.NOT_FOUND, 'COMMAND-SAF4f', 'User could not be found'),
   resetUserNotInitialized: make(C.FAILED_PRECONDITION, 'COMMAND-Sfe4g', 'User is not yet initialized'),
+  // UpdateUser's machine branch: the embedded store does not manage machine users (README).
+  machineUpdateUnsupported: make(
+    C.INVALID_ARGUMENT,
+    'GATEWAY-MACHINE400',
+    'Machine users cannot be changed through this gateway; only human users can',
+  ),
 });
 
 export type ErrorName = keyof typeof Errors;

@@ -30,6 +30,20 @@ const errors = {
   default: json(ref('Error'), 'Any other error (409 ALREADY_EXISTS, 500 INTERNAL, …).'),
 };
 const bearer = [{ bearer: [] }];
+/** A profile's members (UpdateHumanUser requires the names when a profile is sent; UpdateUser does not). */
+const PROFILE_PROPERTIES = {
+  givenName: { type: 'string', minLength: 1, maxLength: 200 },
+  familyName: { type: 'string', minLength: 1, maxLength: 200 },
+  nickName: { type: 'string', maxLength: 200 },
+  displayName: { type: 'string', maxLength: 200 },
+  preferredLanguage: { type: 'string', maxLength: 10 },
+  gender: {
+    oneOf: [
+      { type: 'string', enum: GENDER_VALUES },
+      { type: 'integer', minimum: 0, maximum: 3 },
+    ],
+  },
+} as const;
 
 /** The paths of the REST route table; the schemas are `<RPC>Request` and `<RPC>Response`. */
 function restPaths() {
@@ -116,19 +130,7 @@ export const openApiDocument = {
           username: { type: 'string', minLength: 1, maxLength: 200 },
           profile: {
             type: 'object',
-            properties: {
-              givenName: { type: 'string', minLength: 1, maxLength: 200 },
-              familyName: { type: 'string', minLength: 1, maxLength: 200 },
-              nickName: { type: 'string', maxLength: 200 },
-              displayName: { type: 'string', maxLength: 200 },
-              preferredLanguage: { type: 'string', maxLength: 10 },
-              gender: {
-                oneOf: [
-                  { type: 'string', enum: GENDER_VALUES },
-                  { type: 'integer', minimum: 0, maximum: 3 },
-                ],
-              },
-            },
+            properties: PROFILE_PROPERTIES,
           },
           email: {
             type: 'object',
@@ -261,6 +263,47 @@ export const openApiDocument = {
               },
             },
           },
+        },
+      },
+      UpdateUserRequest: {
+        type: 'object',
+        description:
+          'Every member optional; `userId` in the body is ignored (the path wins). At most one of human and machine; machine is refused (GATEWAY-MACHINE400).',
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 200 },
+          human: {
+            type: 'object',
+            properties: {
+              profile: {
+                type: 'object',
+                description: 'Every field optional; only the fields given change.',
+                properties: PROFILE_PROPERTIES,
+              },
+              email: ref('UpdateHumanUserRequest/properties/email'),
+              phone: {
+                ...ref('UpdateHumanUserRequest/properties/phone'),
+                description: 'An empty or absent phone without sendCode, returnCode or isVerified removes the number.',
+              },
+              password: ref('UpdateHumanUserRequest/properties/password'),
+            },
+          },
+          machine: {
+            type: 'object',
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 200 },
+              description: { type: 'string', maxLength: 500 },
+            },
+          },
+        },
+      },
+      UpdateUserResponse: {
+        type: 'object',
+        required: ['changeDate'],
+        additionalProperties: false,
+        properties: {
+          changeDate: { type: 'string', format: 'date-time', description: 'Time of the last change, RFC 3339 UTC.' },
+          emailCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' },
+          phoneCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' },
         },
       },
     },

@@ -44,6 +44,15 @@ export const REST_ROUTES: readonly RestRoute[] = [
     body: false,
     summary: 'Read a human user.',
   },
+  {
+    method: 'PATCH',
+    path: '/v2/users/{userId}',
+    rpc: 'updateUser',
+    body: true,
+    summary:
+      'Update a user (username; for a human user profile, email, phone, password) in one atomic write; an empty phone removes it.',
+    bodyDescription: 'What to change; every member optional.',
+  },
 ];
 
 export interface PathMatch {

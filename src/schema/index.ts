@@ -3,5 +3,6 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './user.js';
+import './update-user.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -125,17 +125,26 @@ builder.queryFields((t) => ({
 
 // --- updateHumanUser ---------------------------------------------------------------------------
 
-const SetHumanProfileInput = builder.inputType('SetHumanProfileInput', {
-  description: 'The profile; when present, given and family name are required and always applied.',
-  fields: (t) => ({
-    givenName: t.string({ required: true, description: 'Given name, 1–200 characters.' }),
-    familyName: t.string({ required: true, description: 'Family name, 1–200 characters.' }),
+type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** The profile's optional fields, the same on updateHumanUser and updateUser. */
+export function optionalProfileFields(t: PothosSchemaTypes.InputFieldBuilder<SchemaTypes, 'InputObject'>) {
+  return {
     nickName: t.string({ description: 'Nickname, at most 200 characters; `""` clears it.' }),
     displayName: t.string({ description: 'Display name, at most 200 characters; `""` clears it.' }),
     preferredLanguage: t.string({
       description: 'BCP 47 language tag, at most 10 characters; an ill-formed tag is stored as `und`.',
     }),
     gender: t.field({ type: Gender, description: 'Gender.' }),
+  };
+}
+
+const SetHumanProfileInput = builder.inputType('SetHumanProfileInput', {
+  description: 'The profile; when present, given and family name are required and always applied.',
+  fields: (t) => ({
+    givenName: t.string({ required: true, description: 'Given name, 1–200 characters.' }),
+    familyName: t.string({ required: true, description: 'Family name, 1–200 characters.' }),
+    ...optionalProfileFields(t),
   }),
 });
 
@@ -149,7 +158,7 @@ const SendEmailVerificationCodeInput = builder.inputType('SendEmailVerificationC
   }),
 });
 
-const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
+export const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
   description: 'A new email address and how to verify it: at most one of `sendCode`, `returnCode`, `isVerified`.',
   fields: (t) => ({
     email: t.string({ required: true, description: 'The address, 1–200 characters; stored as sent.' }),
@@ -164,7 +173,7 @@ const SetHumanEmailInput = builder.inputType('SetHumanEmailInput', {
   }),
 });
 
-const SetHumanPhoneInput = builder.inputType('SetHumanPhoneInput', {
+export const SetHumanPhoneInput = builder.inputType('SetHumanPhoneInput', {
   description: 'A new phone number and how to verify it: at most one of `sendCode`, `returnCode`, `isVerified`.',
   fields: (t) => ({
     phone: t.string({
@@ -197,7 +206,7 @@ const HashedPasswordInput = builder.inputType('HashedPasswordInput', {
   }),
 });
 
-const SetPasswordInput = builder.inputType('SetPasswordInput', {
+export const SetPasswordInput = builder.inputType('SetPasswordInput', {
   description:
     'A new password: one of `password` or `hashedPassword`, verified by at most one of `currentPassword` or `verificationCode` (neither needs `user.write`, even for oneself).',
   fields: (t) => ({
@@ -225,22 +234,31 @@ const UpdateHumanUserInput = builder.inputType('UpdateHumanUserInput', {
   validate: updateHumanUserInputSchema,
 });
 
+/** `emailCode` and `phoneCode` of a payload: the codes generated when `returnCode` was asked. */
+export function verificationCodeFields<P extends { emailCode?: string; phoneCode?: string }>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<SchemaTypes, P>,
+) {
+  return {
+    emailCode: t.string({
+      nullable: true,
+      description: 'The email verification code, only when one was generated and `returnCode` was asked.',
+      resolve: (p) => p.emailCode ?? null,
+    }),
+    phoneCode: t.string({
+      nullable: true,
+      description: 'The phone verification code, only when one was generated and `returnCode` was asked.',
+      resolve: (p) => p.phoneCode ?? null,
+    }),
+  };
+}
+
 const UpdateHumanUserPayload = builder
   .objectRef<{ details: Details; emailCode?: string; phoneCode?: string }>('UpdateHumanUserPayload')
   .implement({
     description: 'Result of `updateHumanUser`.',
     fields: (t) => ({
       details: t.field({ type: DetailsRef, description: 'Details after the write.', resolve: (p) => p.details }),
-      emailCode: t.string({
-        nullable: true,
-        description: 'The email verification code, only when one was generated and `returnCode` was asked.',
-        resolve: (p) => p.emailCode ?? null,
-      }),
-      phoneCode: t.string({
-        nullable: true,
-        description: 'The phone verification code, only when one was generated and `returnCode` was asked.',
-        resolve: (p) => p.phoneCode ?? null,
-      }),
+      ...verificationCodeFields(t),
     }),
   });
 

@@ -151,6 +151,13 @@ const CHILD_MESSAGES: Record<string, string> = {
   'SetPassword.password': 'Password',
   'SetPassword.hashedPassword': 'HashedPassword',
   'PasswordResetRequest.sendLink': 'SendPasswordResetLink',
+  // UpdateUser: nested messages are named as protoc-gen-validate's Go types name them.
+  'UpdateUserRequest.human': 'UpdateUserRequest_Human',
+  'UpdateUserRequest.machine': 'UpdateUserRequest_Machine',
+  'UpdateUserRequest_Human.profile': 'UpdateUserRequest_Human_Profile',
+  'UpdateUserRequest_Human.email': 'SetHumanEmail',
+  'UpdateUserRequest_Human.phone': 'SetHumanPhone',
+  'UpdateUserRequest_Human.password': 'SetPassword',
 };
 
 const goName = (field: string) => field.charAt(0).toUpperCase() + field.slice(1);
@@ -212,6 +219,33 @@ export const getUserByIdUserIdSchema = fieldSchema('GetUserByIDRequest', 'userId
 
 export const updateHumanUserInputSchema = rootSchema('UpdateHumanUserRequest', updateHumanUser, UPDATE_ONEOFS);
 export const passwordResetInputSchema = rootSchema('PasswordResetRequest', passwordReset, RESET_ONEOFS);
+
+// --- UpdateUser: the human branch reuses UpdateHumanUser's sections with every profile field optional.
+
+const updateUserProfile = z.object({
+  givenName: opt(runes(1, 200)),
+  familyName: opt(runes(1, 200)),
+  nickName: opt(runes(0, 200)),
+  displayName: opt(runes(0, 200)),
+  preferredLanguage: opt(runes(0, 10)),
+  gender: opt(z.number().int().min(0).max(3)),
+});
+
+const updateUser = z.object({
+  userId: runes(1, 200),
+  username: opt(runes(1, 200)),
+  human: opt(
+    z.object({ profile: opt(updateUserProfile), email: opt(email), phone: opt(phone), password: opt(password) }),
+  ),
+  machine: opt(z.object({ name: opt(runes(1, 200)), description: opt(runes(0, 500)) })),
+});
+
+const UPDATE_USER_ONEOFS: OneofGroup[] = [
+  { at: [], name: 'userType', members: ['human', 'machine'] },
+  ...UPDATE_ONEOFS.map((group) => ({ ...group, at: ['human', ...group.at] })),
+];
+
+export const updateUserInputSchema = rootSchema('UpdateUserRequest', updateUser, UPDATE_USER_ONEOFS);
 
 /** The plugin's failure → the contract's 400 (code 3, no error id, no details). */
 export function shapeValidationError(issues: readonly { message: string }[]): GraphQLError {

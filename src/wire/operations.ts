@@ -18,6 +18,8 @@ export const WIRE_OPERATIONS = {
       userId state username resourceOwner ${DETAILS}
       profile { givenName familyName nickName displayName preferredLanguage gender }
       email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
+  updateUser: `mutation UpdateUser($input: UpdateUserInput!) {
+    updateUser(input: $input) { changeDate emailCode phoneCode } }`,
 } as const;
 
 export type WireOperation = keyof typeof WIRE_OPERATIONS;

@@ -9,7 +9,7 @@ import type { DetailsSchema } from '../grpc/gen/zitadel/object/v2/object_pb.js';
 import { Gender, UserState } from '../grpc/gen/zitadel/user/v2/user_pb.js';
 import { UserService } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import type { WireOperation } from './operations.js';
-import { passwordResetVariables, updateHumanUserVariables } from './translate.js';
+import { passwordResetVariables, updateHumanUserVariables, updateUserVariables } from './translate.js';
 
 type Json = Record<string, unknown>;
 type Methods = typeof UserService.method;
@@ -122,6 +122,14 @@ export const RPCS: { [N in RpcName]: Rpc<N> } = {
     operation: 'getUserById',
     variables: (userId) => ({ userId }),
     response: (data) => toGetUserResponse(data.userById as GraphQLUser),
+  },
+  updateUser: {
+    operation: 'updateUser',
+    variables: updateUserVariables,
+    response: ({ updateUser: p }) => ({
+      changeDate: timestampFromDate(new Date((p as Json).changeDate as string)),
+      ...present(p as Json, ['emailCode', 'phoneCode'] as const),
+    }),
   },
 };
 

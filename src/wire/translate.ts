@@ -26,20 +26,19 @@ const message = (fields: Record<string, FieldSpec>, defaults?: Record<string, un
 
 export const GENDER_VALUES = ['GENDER_UNSPECIFIED', 'GENDER_FEMALE', 'GENDER_MALE', 'GENDER_DIVERSE'] as const;
 
+const PROFILE_FIELDS: Record<string, FieldSpec> = {
+  givenName: scalar,
+  familyName: scalar,
+  nickName: scalar,
+  displayName: scalar,
+  preferredLanguage: scalar,
+  gender: { kind: 'enum', values: GENDER_VALUES },
+};
+
 const UPDATE_HUMAN_USER: MessageSpec = {
   fields: {
     username: scalar,
-    profile: message(
-      {
-        givenName: scalar,
-        familyName: scalar,
-        nickName: scalar,
-        displayName: scalar,
-        preferredLanguage: scalar,
-        gender: { kind: 'enum', values: GENDER_VALUES },
-      },
-      { givenName: '', familyName: '' },
-    ),
+    profile: message(PROFILE_FIELDS, { givenName: '', familyName: '' }),
     email: message(
       { email: scalar, sendCode: message({ urlTemplate: scalar }), returnCode: empty, isVerified: scalar },
       { email: '' },
@@ -51,6 +50,23 @@ const UPDATE_HUMAN_USER: MessageSpec = {
       currentPassword: scalar,
       verificationCode: scalar,
     }),
+  },
+};
+
+const UPDATE_HUMAN_FIELDS = UPDATE_HUMAN_USER.fields;
+
+/** UpdateUser: the human branch takes UpdateHumanUser's sections with every profile field optional. */
+const UPDATE_USER: MessageSpec = {
+  fields: {
+    username: scalar,
+    human: message({
+      // No defaults: every profile field is optional here.
+      profile: message(PROFILE_FIELDS),
+      email: UPDATE_HUMAN_FIELDS.email as FieldSpec,
+      phone: UPDATE_HUMAN_FIELDS.phone as FieldSpec,
+      password: UPDATE_HUMAN_FIELDS.password as FieldSpec,
+    }),
+    machine: message({ name: scalar, description: scalar }),
   },
 };
 
@@ -104,6 +120,11 @@ function translate(body: unknown, spec: MessageSpec, where: string): Json {
 /** UpdateHumanUser: the given userId (REST: the path's) wins over any in the body. */
 export function updateHumanUserVariables(userId: string, body: unknown): { input: Json } {
   return { input: { ...translate(body, UPDATE_HUMAN_USER, 'UpdateHumanUserRequest'), userId } };
+}
+
+/** UpdateUser: the given userId (REST: the path's) wins over any in the body. */
+export function updateUserVariables(userId: string, body: unknown): { input: Json } {
+  return { input: { ...translate(body, UPDATE_USER, 'UpdateUserRequest'), userId } };
 }
 
 /** PasswordReset. */

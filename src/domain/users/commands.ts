@@ -61,3 +61,36 @@ export interface PasswordResetResult {
   details: Details;
   verificationCode?: string;
 }
+
+/** UpdateUser's profile: every member optional; only the named ones change. */
+export type ProfilePatch = Partial<ProfileCommand>;
+
+/** What UpdateUser may change on a human user (its `human` branch). */
+export interface UpdateUserHumanCommand {
+  profile?: ProfilePatch;
+  email?: EmailCommand;
+  /** An empty (or absent) number without a verification removes the phone. */
+  phone?: PhoneCommand;
+  password?: PasswordCommand;
+}
+
+/** UpdateUser's `machine` branch (refused by the embedded store: it does not manage machine users). */
+export interface UpdateUserMachineCommand {
+  name?: string;
+  description?: string;
+}
+
+export interface UpdateUserCommand {
+  userId: string;
+  username?: string;
+  /** At most one of `human` and `machine` (upstream's oneof `user_type`). */
+  human?: UpdateUserHumanCommand;
+  machine?: UpdateUserMachineCommand;
+}
+
+/** UpdateUser answers the change date only (upstream's UpdateUserResponse has no `details`). */
+export interface UpdateUserResult {
+  changeDate: string;
+  emailCode?: string;
+  phoneCode?: string;
+}

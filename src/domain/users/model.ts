@@ -59,6 +59,7 @@ export type EventType =
   | 'phone.changed'
   | 'phone.verified'
   | 'phone.code.added'
+  | 'phone.removed'
   | 'password.changed'
   | 'password.code.added'
   | 'password.check.failed'

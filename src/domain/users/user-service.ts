@@ -7,10 +7,16 @@ import { accessTo, type Viewer } from '../auth/permissions.js';
 import { DomainError, Errors } from '../errors.js';
 import { UserChange } from './change-set.js';
 import type {
+  EmailCommand,
+  PasswordCommand,
   PasswordResetCommand,
   PasswordResetResult,
+  PhoneCommand,
+  ProfilePatch,
   UpdateHumanUserCommand,
   UpdateHumanUserResult,
+  UpdateUserCommand,
+  UpdateUserResult,
 } from './commands.js';
 import { checkEmail, normalizePhone } from './contact.js';
 import type { Details, User } from './model.js';
@@ -57,6 +63,22 @@ export interface UpdateObserver {
 const MAX_WRITE_ATTEMPTS = 10;
 const retryPauseMs = (attempt: number) => Math.random() * Math.min(200, 5 * 2 ** attempt);
 
+/** A change to a human user: what UpdateHumanUser and UpdateUser's `human` branch both make. */
+interface HumanChange {
+  userId: string;
+  username?: string;
+  profile?: ProfilePatch;
+  email?: EmailCommand;
+  phone?: PhoneCommand;
+  password?: PasswordCommand;
+  expectedSequence?: number;
+}
+
+/** Where UpdateUser differs from UpdateHumanUser: an empty phone without verification removes it. */
+interface HumanChangeOptions {
+  removePhoneWhenEmpty: boolean;
+}
+
 export class UserService {
   private readonly store: UserStore;
   private readonly clock: Clock;
@@ -82,6 +104,38 @@ export class UserService {
     cmd: UpdateHumanUserCommand,
     budget: RequestBudget,
   ): Promise<UpdateHumanUserResult> {
+    return this.changeHuman(viewer, cmd, budget, { removePhoneWhenEmpty: false });
+  }
+
+  /**
+   * UpdateUser: the `human` branch is UpdateHumanUser with every profile field optional and phone
+   * removal; a user of the other kind is not found (upstream's write models are per kind). The
+   * `machine` branch is refused after the lookup and the permission check: this store does not
+   * manage machine users. No branch changes at most the username of a human user.
+   */
+  async updateUser(viewer: Viewer, cmd: UpdateUserCommand, budget: RequestBudget): Promise<UpdateUserResult> {
+    if (cmd.machine) {
+      const user = await this.store.findUser(cmd.userId);
+      if (user?.kind !== 'machine' || user.state === 'deleted') throw Errors.userNotFound();
+      authorizeWrite(viewer, user, true);
+      throw Errors.machineUpdateUnsupported();
+    }
+    const change: HumanChange = { userId: cmd.userId, ...cmd.human };
+    if (cmd.username !== undefined) change.username = cmd.username;
+    const result = await this.changeHuman(viewer, change, budget, { removePhoneWhenEmpty: true });
+    return omitUndefined({
+      changeDate: result.details.changeDate,
+      emailCode: result.emailCode,
+      phoneCode: result.phoneCode,
+    });
+  }
+
+  private async changeHuman(
+    viewer: Viewer,
+    cmd: HumanChange,
+    budget: RequestBudget,
+    options: HumanChangeOptions,
+  ): Promise<UpdateHumanUserResult> {
     // §2.3 URL template, §2.4 content checks: independent of the stored user.
     const { email, password } = cmd;
     if (email?.verification?.kind === 'sendCode' && email.verification.urlTemplate !== undefined) {
@@ -102,15 +156,16 @@ export class UserService {
       return hashing;
     };
 
-    return this.writes.run(cmd.userId, () => this.writeUpdate(viewer, cmd, phone, credential, newHash));
+    return this.writes.run(cmd.userId, () => this.writeUpdate(viewer, cmd, phone, credential, newHash, options));
   }
 
   private async writeUpdate(
     viewer: Viewer,
-    cmd: UpdateHumanUserCommand,
+    cmd: HumanChange,
     phone: string | undefined,
     credential: CredentialCheck | undefined,
     newHash: (plain: string) => Promise<string>,
+    options: HumanChangeOptions,
   ): Promise<UpdateHumanUserResult> {
     const { email, password } = cmd;
     const onlyUserId = cmd.username === undefined && !cmd.profile && !cmd.email && !cmd.phone && !cmd.password;
@@ -128,7 +183,7 @@ export class UserService {
       await changeUsername(this.store, change, cmd.username);
       changeProfile(change, cmd.profile);
       const emailCode = changeEmail(change, email);
-      const phoneCode = changePhone(change, cmd.phone, phone);
+      const phoneCode = changePhone(change, cmd.phone, phone, { removeWhenEmpty: options.removePhoneWhenEmpty });
       if (password && credential) {
         await changePassword({ deps: this.passwordDeps, change, viewer }, password, credential, newHash);
       }
@@ -227,7 +282,7 @@ function authorizeWrite(viewer: Viewer, user: User, needsWrite: boolean): void {
  * Spec §5: what a user may not do to itself without user.write. (A password without verification
  * needs it too, but that is checked in the password step, after the initial-state check: §4.5.)
  */
-export function needsWritePermission(cmd: UpdateHumanUserCommand): boolean {
+export function needsWritePermission(cmd: Pick<HumanChange, 'email' | 'phone' | 'password'>): boolean {
   const ev = cmd.email?.verification;
   const pv = cmd.phone?.verification;
   return (

@@ -1,10 +1,11 @@
-// Spec §4.2: profile — only the fields that differ, in one `profile.changed` event.
+// Spec §4.2: profile — only the fields that differ, in one `profile.changed` event. Absent fields
+// stay as they are (UpdateUser makes every field optional; UpdateHumanUser requires the names).
 
 import type { UserChange } from '../change-set.js';
-import type { ProfileCommand } from '../commands.js';
+import type { ProfilePatch } from '../commands.js';
 import { normalizeLanguage } from '../contact.js';
 
-export function changeProfile(change: UserChange, profile: ProfileCommand | undefined): void {
+export function changeProfile(change: UserChange, profile: ProfilePatch | undefined): void {
   if (!profile) return;
   const current = change.user.profile;
   const next = {

@@ -10,6 +10,8 @@
 import type { Message } from '@bufbuild/protobuf';
 import type { GenFile, GenMessage, GenService } from '@bufbuild/protobuf/codegenv2';
 import { fileDesc, messageDesc, serviceDesc } from '@bufbuild/protobuf/codegenv2';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
+import { file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import type { Details } from '../../object/v2/object_pb.js';
 import { file_zitadel_object_v2_object } from '../../object/v2/object_pb.js';
 import type { SetHumanEmail } from './email_pb.js';
@@ -18,7 +20,7 @@ import type { ReturnPasswordResetCode, SendPasswordResetLink, SetPassword } from
 import { file_zitadel_user_v2_password } from './password_pb.js';
 import type { SetHumanPhone } from './phone_pb.js';
 import { file_zitadel_user_v2_phone } from './phone_pb.js';
-import type { SetHumanProfile, User } from './user_pb.js';
+import type { Gender, SetHumanProfile, User } from './user_pb.js';
 import { file_zitadel_user_v2_user } from './user_pb.js';
 
 /**
@@ -27,8 +29,9 @@ import { file_zitadel_user_v2_user } from './user_pb.js';
 export const file_zitadel_user_v2_user_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'CiJ6aXRhZGVsL3VzZXIvdjIvdXNlcl9zZXJ2aWNlLnByb3RvEg96aXRhZGVsLnVzZXIudjIiOQoSR2V0VXNlckJ5SURSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAlKBAgCEANSDG9yZ2FuaXphdGlvbiJnChNHZXRVc2VyQnlJRFJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzEiMKBHVzZXIYAiABKAsyFS56aXRhZGVsLnVzZXIudjIuVXNlciLPAgoWVXBkYXRlSHVtYW5Vc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhUKCHVzZXJuYW1lGAIgASgJSACIAQESNgoHcHJvZmlsZRgDIAEoCzIgLnppdGFkZWwudXNlci52Mi5TZXRIdW1hblByb2ZpbGVIAYgBARIyCgVlbWFpbBgEIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAKIAQESMgoFcGhvbmUYBSABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgDiAEBEjMKCHBhc3N3b3JkGAYgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSASIAQFCCwoJX3VzZXJuYW1lQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkIpYBChdVcGRhdGVIdW1hblVzZXJSZXNwb25zZRIrCgdkZXRhaWxzGAEgASgLMhoueml0YWRlbC5vYmplY3QudjIuRGV0YWlscxIXCgplbWFpbF9jb2RlGAIgASgJSACIAQESFwoKcGhvbmVfY29kZRgDIAEoCUgBiAEBQg0KC19lbWFpbF9jb2RlQg0KC19waG9uZV9jb2RlIq8BChRQYXNzd29yZFJlc2V0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEjsKCXNlbmRfbGluaxgCIAEoCzImLnppdGFkZWwudXNlci52Mi5TZW5kUGFzc3dvcmRSZXNldExpbmtIABI/CgtyZXR1cm5fY29kZRgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5SZXR1cm5QYXNzd29yZFJlc2V0Q29kZUgAQggKBm1lZGl1bSJ6ChVQYXNzd29yZFJlc2V0UmVzcG9uc2USKwoHZGV0YWlscxgBIAEoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMSHgoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAlIAIgBAUIUChJfdmVyaWZpY2F0aW9uX2NvZGUyrQIKC1VzZXJTZXJ2aWNlElgKC0dldFVzZXJCeUlEEiMueml0YWRlbC51c2VyLnYyLkdldFVzZXJCeUlEUmVxdWVzdBokLnppdGFkZWwudXNlci52Mi5HZXRVc2VyQnlJRFJlc3BvbnNlEmQKD1VwZGF0ZUh1bWFuVXNlchInLnppdGFkZWwudXNlci52Mi5VcGRhdGVIdW1hblVzZXJSZXF1ZXN0Gigueml0YWRlbC51c2VyLnYyLlVwZGF0ZUh1bWFuVXNlclJlc3BvbnNlEl4KDVBhc3N3b3JkUmVzZXQSJS56aXRhZGVsLnVzZXIudjIuUGFzc3dvcmRSZXNldFJlcXVlc3QaJi56aXRhZGVsLnVzZXIudjIuUGFzc3dvcmRSZXNldFJlc3BvbnNlYgZwcm90bzM',
+    'CiJ6aXRhZGVsL3VzZXIvdjIvdXNlcl9zZXJ2aWNlLnByb3RvEg96aXRhZGVsLnVzZXIudjIiOQoSR2V0VXNlckJ5SURSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAlKBAgCEANSDG9yZ2FuaXphdGlvbiJnChNHZXRVc2VyQnlJRFJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzEiMKBHVzZXIYAiABKAsyFS56aXRhZGVsLnVzZXIudjIuVXNlciLPAgoWVXBkYXRlSHVtYW5Vc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhUKCHVzZXJuYW1lGAIgASgJSACIAQESNgoHcHJvZmlsZRgDIAEoCzIgLnppdGFkZWwudXNlci52Mi5TZXRIdW1hblByb2ZpbGVIAYgBARIyCgVlbWFpbBgEIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAKIAQESMgoFcGhvbmUYBSABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgDiAEBEjMKCHBhc3N3b3JkGAYgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSASIAQFCCwoJX3VzZXJuYW1lQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkIpYBChdVcGRhdGVIdW1hblVzZXJSZXNwb25zZRIrCgdkZXRhaWxzGAEgASgLMhoueml0YWRlbC5vYmplY3QudjIuRGV0YWlscxIXCgplbWFpbF9jb2RlGAIgASgJSACIAQESFwoKcGhvbmVfY29kZRgDIAEoCUgBiAEBQg0KC19lbWFpbF9jb2RlQg0KC19waG9uZV9jb2RlIq8BChRQYXNzd29yZFJlc2V0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEjsKCXNlbmRfbGluaxgCIAEoCzImLnppdGFkZWwudXNlci52Mi5TZW5kUGFzc3dvcmRSZXNldExpbmtIABI/CgtyZXR1cm5fY29kZRgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5SZXR1cm5QYXNzd29yZFJlc2V0Q29kZUgAQggKBm1lZGl1bSJ6ChVQYXNzd29yZFJlc2V0UmVzcG9uc2USKwoHZGV0YWlscxgBIAEoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMSHgoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAlIAIgBAUIUChJfdmVyaWZpY2F0aW9uX2NvZGUi3QYKEVVwZGF0ZVVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFQoIdXNlcm5hbWUYAiABKAlIAYgBARI5CgVodW1hbhgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVxdWVzdC5IdW1hbkgAEj0KB21hY2hpbmUYBCABKAsyKi56aXRhZGVsLnVzZXIudjIuVXBkYXRlVXNlclJlcXVlc3QuTWFjaGluZUgAGroECgVIdW1hbhJGCgdwcm9maWxlGAEgASgLMjAueml0YWRlbC51c2VyLnYyLlVwZGF0ZVVzZXJSZXF1ZXN0Lkh1bWFuLlByb2ZpbGVIAIgBARIyCgVlbWFpbBgCIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAGIAQESMgoFcGhvbmUYAyABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgCiAEBEjMKCHBhc3N3b3JkGAQgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSAOIAQEangIKB1Byb2ZpbGUSFwoKZ2l2ZW5fbmFtZRgBIAEoCUgAiAEBEhgKC2ZhbWlseV9uYW1lGAIgASgJSAGIAQESFgoJbmlja19uYW1lGAMgASgJSAKIAQESGQoMZGlzcGxheV9uYW1lGAQgASgJSAOIAQESHwoScHJlZmVycmVkX2xhbmd1YWdlGAUgASgJSASIAQESLAoGZ2VuZGVyGAYgASgOMhcueml0YWRlbC51c2VyLnYyLkdlbmRlckgFiAEBQg0KC19naXZlbl9uYW1lQg4KDF9mYW1pbHlfbmFtZUIMCgpfbmlja19uYW1lQg8KDV9kaXNwbGF5X25hbWVCFQoTX3ByZWZlcnJlZF9sYW5ndWFnZUIJCgdfZ2VuZGVyQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkGk8KB01hY2hpbmUSEQoEbmFtZRgBIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAIgASgJSAGIAQFCBwoFX25hbWVCDgoMX2Rlc2NyaXB0aW9uQgsKCXVzZXJfdHlwZUILCglfdXNlcm5hbWUilQEKElVwZGF0ZVVzZXJSZXNwb25zZRIvCgtjaGFuZ2VfZGF0ZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoKZW1haWxfY29kZRgCIAEoCUgAiAEBEhcKCnBob25lX2NvZGUYAyABKAlIAYgBAUINCgtfZW1haWxfY29kZUINCgtfcGhvbmVfY29kZTKEAwoLVXNlclNlcnZpY2USWAoLR2V0VXNlckJ5SUQSIy56aXRhZGVsLnVzZXIudjIuR2V0VXNlckJ5SURSZXF1ZXN0GiQueml0YWRlbC51c2VyLnYyLkdldFVzZXJCeUlEUmVzcG9uc2USZAoPVXBkYXRlSHVtYW5Vc2VyEicueml0YWRlbC51c2VyLnYyLlVwZGF0ZUh1bWFuVXNlclJlcXVlc3QaKC56aXRhZGVsLnVzZXIudjIuVXBkYXRlSHVtYW5Vc2VyUmVzcG9uc2USXgoNUGFzc3dvcmRSZXNldBIlLnppdGFkZWwudXNlci52Mi5QYXNzd29yZFJlc2V0UmVxdWVzdBomLnppdGFkZWwudXNlci52Mi5QYXNzd29yZFJlc2V0UmVzcG9uc2USVQoKVXBkYXRlVXNlchIiLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVxdWVzdBojLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVzcG9uc2ViBnByb3RvMw',
     [
+      file_google_protobuf_timestamp,
       file_zitadel_object_v2_object,
       file_zitadel_user_v2_email,
       file_zitadel_user_v2_password,
@@ -215,6 +218,178 @@ export const PasswordResetResponseSchema: GenMessage<PasswordResetResponse> =
   messageDesc(file_zitadel_user_v2_user_service, 5);
 
 /**
+ * @generated from message zitadel.user.v2.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<'zitadel.user.v2.UpdateUserRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: optional string username = 2;
+   */
+  username?: string | undefined;
+
+  /**
+   * @generated from oneof zitadel.user.v2.UpdateUserRequest.user_type
+   */
+  userType:
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.UpdateUserRequest.Human human = 3;
+         */
+        value: UpdateUserRequest_Human;
+        case: 'human';
+      }
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.UpdateUserRequest.Machine machine = 4;
+         */
+        value: UpdateUserRequest_Machine;
+        case: 'machine';
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message zitadel.user.v2.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
+ */
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 6);
+
+/**
+ * @generated from message zitadel.user.v2.UpdateUserRequest.Human
+ */
+export type UpdateUserRequest_Human = Message<'zitadel.user.v2.UpdateUserRequest.Human'> & {
+  /**
+   * @generated from field: optional zitadel.user.v2.UpdateUserRequest.Human.Profile profile = 1;
+   */
+  profile?: UpdateUserRequest_Human_Profile | undefined;
+
+  /**
+   * @generated from field: optional zitadel.user.v2.SetHumanEmail email = 2;
+   */
+  email?: SetHumanEmail | undefined;
+
+  /**
+   * An empty number without a verification removes the phone.
+   *
+   * @generated from field: optional zitadel.user.v2.SetHumanPhone phone = 3;
+   */
+  phone?: SetHumanPhone | undefined;
+
+  /**
+   * @generated from field: optional zitadel.user.v2.SetPassword password = 4;
+   */
+  password?: SetPassword | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.UpdateUserRequest.Human.
+ * Use `create(UpdateUserRequest_HumanSchema)` to create a new message.
+ */
+export const UpdateUserRequest_HumanSchema: GenMessage<UpdateUserRequest_Human> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 6, 0);
+
+/**
+ * @generated from message zitadel.user.v2.UpdateUserRequest.Human.Profile
+ */
+export type UpdateUserRequest_Human_Profile = Message<'zitadel.user.v2.UpdateUserRequest.Human.Profile'> & {
+  /**
+   * @generated from field: optional string given_name = 1;
+   */
+  givenName?: string | undefined;
+
+  /**
+   * @generated from field: optional string family_name = 2;
+   */
+  familyName?: string | undefined;
+
+  /**
+   * @generated from field: optional string nick_name = 3;
+   */
+  nickName?: string | undefined;
+
+  /**
+   * @generated from field: optional string display_name = 4;
+   */
+  displayName?: string | undefined;
+
+  /**
+   * @generated from field: optional string preferred_language = 5;
+   */
+  preferredLanguage?: string | undefined;
+
+  /**
+   * @generated from field: optional zitadel.user.v2.Gender gender = 6;
+   */
+  gender?: Gender | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.UpdateUserRequest.Human.Profile.
+ * Use `create(UpdateUserRequest_Human_ProfileSchema)` to create a new message.
+ */
+export const UpdateUserRequest_Human_ProfileSchema: GenMessage<UpdateUserRequest_Human_Profile> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 6, 0, 0);
+
+/**
+ * @generated from message zitadel.user.v2.UpdateUserRequest.Machine
+ */
+export type UpdateUserRequest_Machine = Message<'zitadel.user.v2.UpdateUserRequest.Machine'> & {
+  /**
+   * @generated from field: optional string name = 1;
+   */
+  name?: string | undefined;
+
+  /**
+   * @generated from field: optional string description = 2;
+   */
+  description?: string | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.UpdateUserRequest.Machine.
+ * Use `create(UpdateUserRequest_MachineSchema)` to create a new message.
+ */
+export const UpdateUserRequest_MachineSchema: GenMessage<UpdateUserRequest_Machine> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 6, 1);
+
+/**
+ * @generated from message zitadel.user.v2.UpdateUserResponse
+ */
+export type UpdateUserResponse = Message<'zitadel.user.v2.UpdateUserResponse'> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp change_date = 1;
+   */
+  changeDate?: Timestamp | undefined;
+
+  /**
+   * @generated from field: optional string email_code = 2;
+   */
+  emailCode?: string | undefined;
+
+  /**
+   * @generated from field: optional string phone_code = 3;
+   */
+  phoneCode?: string | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.UpdateUserResponse.
+ * Use `create(UpdateUserResponseSchema)` to create a new message.
+ */
+export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 7);
+
+/**
  * @generated from service zitadel.user.v2.UserService
  */
 export const UserService: GenService<{
@@ -248,5 +423,15 @@ export const UserService: GenService<{
     methodKind: 'unary';
     input: typeof PasswordResetRequestSchema;
     output: typeof PasswordResetResponseSchema;
+  };
+  /**
+   * Changes a user; every member optional (PATCH /v2/users/{user_id}). Supersedes UpdateHumanUser.
+   *
+   * @generated from rpc zitadel.user.v2.UserService.UpdateUser
+   */
+  updateUser: {
+    methodKind: 'unary';
+    input: typeof UpdateUserRequestSchema;
+    output: typeof UpdateUserResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_zitadel_user_v2_user_service, 0);
