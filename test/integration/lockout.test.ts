@@ -92,23 +92,25 @@ describe('lockout policy (§4.5.2)', () => {
 });
 
 describe('slow-down of repeated failures (§4.5.2)', () => {
-  it.each(FACES)('%s: from the 7th check on, +1 s per 5 failures', async (face) => {
-    for (let i = 1; i <= 12; i++) {
+  it.each(FACES)('%s: from the 10th failure on, +1 s per 5 failures, after the check', async (face) => {
+    for (let i = 1; i <= 15; i++) {
       expect(await update(face, w.alice.token, w.alice.id, withCurrent(WRONG))).toEqual(invalid(i));
-      if (i === 6) expect(h.sleeps).toEqual([]);
+      if (i === 9) expect(h.sleeps).toEqual([]);
     }
-    // the delay before check n depends on the n−1 failures recorded so far
+    // the delay after failure n is floor((n − 5) / 5) s: failures 10–14 wait 1 s, the 15th 2 s
     expect(h.sleeps).toEqual([1000, 1000, 1000, 1000, 1000, 2000]);
   });
 
-  it.each(FACES)('%s: the delay is capped at 10 s and applies before a correct password too', async (face) => {
+  it.each(FACES)('%s: the delay is capped at 10 s and never applies to a correct password', async (face) => {
+    // [failures recorded before this check, sleeps after it]
     const CASES: [number, number[]][] = [
       [5, []],
-      [6, [1000]],
-      [10, [1000]],
-      [11, [2000]],
-      [50, [9000]],
-      [51, [10000]],
+      [8, []],
+      [9, [1000]],
+      [13, [1000]],
+      [14, [2000]],
+      [53, [9000]],
+      [54, [10000]],
       [1000, [10000]],
     ];
     for (const [failures, sleeps] of CASES) {
@@ -120,7 +122,7 @@ describe('slow-down of repeated failures (§4.5.2)', () => {
     await setFailures(w.alice.id, 20);
     h.sleeps.length = 0;
     ok(await update(face, w.alice.token, w.alice.id, withCurrent(PASSWORD)));
-    expect(h.sleeps).toEqual([3000]);
+    expect(h.sleeps).toEqual([]);
     expect(Number((await userRow(w.alice.id)).failed_password_attempts)).toBe(0);
   });
 

@@ -167,19 +167,19 @@ describe('bcryptHasher', () => {
   });
 });
 
-describe('failureDelayMs (§4.5: after 5 failures, +1 s per 5 more, at most 10 s)', () => {
+describe('failureDelayMs (§4.5: after the n-th failure, floor((n − 5) / 5) s, at most 10 s)', () => {
   it.each([
     [0, 0],
     [5, 0],
-    [6, 1000],
+    [9, 0],
     [10, 1000],
-    [11, 2000],
+    [14, 1000],
     [15, 2000],
-    [16, 3000],
-    [50, 9000],
-    [51, 10000],
+    [19, 2000],
+    [20, 3000],
+    [54, 9000],
     [55, 10000],
-    [56, 10000],
+    [60, 10000],
     [10_000, 10000],
   ])('%i failures → %i ms', (failures, delay) => {
     expect(failureDelayMs(failures)).toBe(delay);

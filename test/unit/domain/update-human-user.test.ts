@@ -703,7 +703,7 @@ describe('credential checks and retries', () => {
     expect(out.budgetTaken).toBe(1);
   });
 
-  it('repeated failures are slowed down before the check (10th failure: 1 s)', async () => {
+  it('repeated failures are slowed down after the check (10th failure: 1 s)', async () => {
     const out = await run({
       cmd: { password: { password: { password: SAMPLE }, currentPassword: 'wrong' } },
       user: { failedPasswordAttempts: 9 },

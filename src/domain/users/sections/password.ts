@@ -32,10 +32,12 @@ export interface CredentialCheck {
   verify(ctx: CredentialContext, newPlain: string | undefined): Promise<void>;
 }
 
-/** Delay before checking a password after `failures` failed checks: after 5, +1 s per 5 more, ≤10 s. */
+/**
+ * Spec §4.5: the slow-down after the `failures`-th failed check (this one counted): floor((n − 5) / 5)
+ * seconds, at most 10 s, so the first delay is at the 10th failure. A correct password is never delayed.
+ */
 export function failureDelayMs(failures: number): number {
-  if (failures <= 5) return 0;
-  return Math.min(10, Math.ceil((failures - 5) / 5)) * 1000;
+  return Math.max(0, Math.min(10, Math.floor((failures - 5) / 5))) * 1000;
 }
 
 /** The pending password-reset code must match; it is consumed by the write. */
@@ -66,8 +68,6 @@ function currentPassword(plain: string, takeBudget: () => void): CredentialCheck
       const { user } = change;
       if (user.state === 'locked') throw Errors.userLocked();
       if (user.passwordHash === null) throw Errors.passwordNotSet();
-      const delay = failureDelayMs(user.failedPasswordAttempts);
-      if (delay > 0) await deps.sleep(delay);
       if (await deps.hasher.verify(plain, user.passwordHash)) return;
       const { lockout } = await deps.store.policies(user.orgId);
       const now = deps.clock.now().toISOString();
@@ -78,6 +78,9 @@ function currentPassword(plain: string, takeBudget: () => void): CredentialCheck
         now,
       );
       deps.onPasswordCheckFailed?.();
+      // Slowed down after the failed check (recorded already), never before a correct one.
+      const delay = failureDelayMs(failedAttempts);
+      if (delay > 0) await deps.sleep(delay);
       throw Errors.passwordInvalid({ failedAttempts });
     },
   };
