@@ -128,6 +128,14 @@ export const Errors = catalogue({
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
   emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
+  // Issue 15: VerifyEmail / VerifyPhone and ResendEmailCode / ResendPhoneCode (upstream's ids).
+  emailUserNotFound: make(C.NOT_FOUND, 'COMMAND-ieJ2e', 'Email not found'),
+  phoneUserNotFound: make(C.NOT_FOUND, 'COMMAND-ieJ2e', 'Phone not found'),
+  contactUserNotInitialized: make(C.FAILED_PRECONDITION, 'COMMAND-uz0Uu', 'User is not yet initialized'),
+  // No pending code, an expired one and a wrong one: upstream answers all three alike.
+  verificationCodeInvalid: make(C.INVALID_ARGUMENT, 'COMMAND-eis9R', 'Code is invalid'),
+  emailCodeEmpty: make(C.FAILED_PRECONDITION, 'EMAIL-5w5ilin4yt', 'Code is empty'),
+  phoneCodeEmpty: make(C.FAILED_PRECONDITION, 'PHONE-5xrra88eq8', 'Code is empty'),
 });
 
 export type ErrorName = keyof typeof Errors;

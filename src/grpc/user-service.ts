@@ -17,7 +17,16 @@ import { type AnyYoga, createWire, RPCS, type RpcName, rpcMessages, type WireErr
 import type { UserService } from './gen/zitadel/user/v2/user_service_pb.js';
 
 /** The UserService methods this gateway serves: one row per RPC of src/wire/rpcs.ts. */
-export const GRPC_METHODS = ['updateHumanUser', 'passwordReset', 'getUserByID'] as const satisfies readonly RpcName[];
+export const GRPC_METHODS = [
+  'updateHumanUser',
+  'passwordReset',
+  'getUserByID',
+  // Issue 15: the code flows.
+  'verifyEmail',
+  'resendEmailCode',
+  'verifyPhone',
+  'resendPhoneCode',
+] as const satisfies readonly RpcName[];
 
 /** Where a call came from: yoga's server context (e.g. the Node request, for the client address). */
 export const SERVER_CONTEXT = createContextKey<Record<string, unknown>>({}, { description: 'yoga server context' });

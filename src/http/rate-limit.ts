@@ -62,20 +62,19 @@ export function useCredentialCheckRateLimit(options: CredentialRateLimitOptions)
   const byIp = new SlidingWindowLimiter(options.perIp, options.now);
   return {
     onContextBuilding() {
-      return ({ context, extendContext }) => {
-        const inner = context.budget;
-        if (!inner) return;
+      return ({ context }) => {
+        const budget = context.budget;
+        if (!budget) return;
         const ip = clientIp(context as unknown as Record<string, unknown>);
-        extendContext({
-          budget: {
-            consumeCredentialCheck(userId?: string) {
-              inner.consumeCredentialCheck(userId);
-              const ipOk = byIp.take(ip);
-              const userOk = userId === undefined || byUser.take(userId);
-              if (!ipOk || !userOk) throw Errors.rateLimited();
-            },
-          },
-        } as Partial<GraphQLContext>);
+        // Wrapped in place: the operations read the budget object the context factory made (yoga
+        // copies the factory's members into its own context, so a replaced member is not seen).
+        const inner = budget.consumeCredentialCheck.bind(budget);
+        budget.consumeCredentialCheck = (userId?: string) => {
+          inner(userId);
+          const ipOk = byIp.take(ip);
+          const userOk = userId === undefined || byUser.take(userId);
+          if (!ipOk || !userOk) throw Errors.rateLimited();
+        };
       };
     },
   };

@@ -3,5 +3,6 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './user.js';
+import './contact-codes.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
