@@ -1,14 +1,11 @@
 // Issue 15: VerifyEmail, ResendEmailCode, VerifyPhone and ResendPhoneCode on GraphQL, REST and
 // Connect (gRPC and gRPC-Web share Connect's table: one round trip each at the end). Every case
 // runs for both channels; codes come from updateHumanUser's returnCode or from the outbox.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
-import { enableH2c } from '../../src/grpc/server.js';
 import {
   type Channel,
   CODE_FACES,
@@ -20,28 +17,23 @@ import {
 } from '../support/code-faces.js';
 import { details, fail, type Input, ok } from '../support/faces.js';
 import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { listen } from '../support/listen.js';
 
 let h: Harness;
 let w: World;
-let server: Server | undefined;
+let server: Awaited<ReturnType<typeof listen>> | undefined;
 let baseUrl: string;
 
 async function start(env: Record<string, string> = {}) {
   h = await createHarness(env);
   w = await h.seed();
-  server = createServer(h.app.yoga);
-  enableH2c(server, h.app.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(h);
+  baseUrl = server.baseUrl;
 }
 
 async function stop() {
-  const s = server;
+  await server?.close();
   server = undefined;
-  if (s) {
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
   await h.close();
 }
 

@@ -1,8 +1,6 @@
 // ZITADEL's official SDKs against the gateway, for the code flows of issue 15: @zitadel/client
 // (Connect JSON over connect-node, and its own gRPC server transport) and @zitadel/node (nice-grpc,
 // its v2 UserService definition) call ResendEmailCode, VerifyEmail and VerifyPhone.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createServerTransport } from '@zitadel/client/node';
@@ -10,25 +8,22 @@ import { createUserServiceClient } from '@zitadel/client/v2';
 import { UserServiceDefinition } from '@zitadel/node/dist/api/generated/zitadel/user/v2/user_service.js';
 import { createChannel, createClientFactory, Metadata } from 'nice-grpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enableH2c } from '../../src/grpc/server.js';
 import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+import { listen } from '../support/listen.js';
 
 let h: Harness;
 let w: World;
-let server: Server;
+let server: Awaited<ReturnType<typeof listen>>;
 let baseUrl: string;
 
 beforeEach(async () => {
   h = await createHarness();
   w = await h.seed();
-  server = createServer(h.app.yoga);
-  enableH2c(server, h.app.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(h);
+  baseUrl = server.baseUrl;
 });
 afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await h.close();
 });
 
