@@ -13,10 +13,17 @@ import type {
   UpdateUserCommand,
   UpdateUserResult,
 } from './domain/users/commands.js';
+import type {
+  ResendCodeCommand,
+  ResendCodeResult,
+  VerifyCodeCommand,
+  VerifyCodeResult,
+} from './domain/users/contact-codes.js';
 import type { User } from './domain/users/model.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
 
 export type * from './domain/users/commands.js';
+export type * from './domain/users/contact-codes.js';
 export type { Details, Gender, User } from './domain/users/model.js';
 
 /** The user operations of one request, on behalf of its caller. */
@@ -34,7 +41,14 @@ export interface UserOperations {
   getUserById(userId: string): Promise<User>;
   /** UpdateUser: every member optional; answers the change date (and codes asked for). */
   updateUser(cmd: UpdateUserCommand): Promise<UpdateUserResult>;
-  // Next (issue 15): verifyEmail, resendEmailCode, verifyPhone, resendPhoneCode.
+  /** VerifyEmail: the pending email code marks the address verified (a credential check). */
+  verifyEmail(cmd: VerifyCodeCommand): Promise<VerifyCodeResult>;
+  /** ResendEmailCode: a new email code replaces the pending one. */
+  resendEmailCode(cmd: ResendCodeCommand): Promise<ResendCodeResult>;
+  /** VerifyPhone: the pending phone code marks the number verified (a credential check). */
+  verifyPhone(cmd: VerifyCodeCommand): Promise<VerifyCodeResult>;
+  /** ResendPhoneCode: a new phone code replaces the pending one. */
+  resendPhoneCode(cmd: ResendCodeCommand): Promise<ResendCodeResult>;
 }
 
 /** Everything the local implementation needs, shared by all requests. */
@@ -74,5 +88,9 @@ export function localOperations(backend: LocalBackend, request: LocalRequest): U
     updateUser: async (cmd) => users.updateUser(await caller(), cmd, request.budget()),
     getUser: async (userId) => users.getVisibleUser(await caller(), userId),
     getUserById: async (userId) => users.getUserById(await caller(), userId),
+    verifyEmail: async (cmd) => users.verifyCode(await caller(), 'email', cmd, request.budget()),
+    resendEmailCode: async (cmd) => users.resendCode(await caller(), 'email', cmd),
+    verifyPhone: async (cmd) => users.verifyCode(await caller(), 'phone', cmd, request.budget()),
+    resendPhoneCode: async (cmd) => users.resendCode(await caller(), 'phone', cmd),
   };
 }

@@ -137,6 +137,14 @@ export const Errors = catalogue({
     'GATEWAY-MACHINE400',
     'Machine users cannot be changed through this gateway; only human users can',
   ),
+  // Issue 15: VerifyEmail / VerifyPhone and ResendEmailCode / ResendPhoneCode (upstream's ids).
+  emailUserNotFound: make(C.NOT_FOUND, 'COMMAND-ieJ2e', 'Email not found'),
+  phoneUserNotFound: make(C.NOT_FOUND, 'COMMAND-ieJ2e', 'Phone not found'),
+  contactUserNotInitialized: make(C.FAILED_PRECONDITION, 'COMMAND-uz0Uu', 'User is not yet initialized'),
+  // No pending code, an expired one and a wrong one: upstream answers all three alike.
+  verificationCodeInvalid: make(C.INVALID_ARGUMENT, 'COMMAND-eis9R', 'Code is invalid'),
+  emailCodeEmpty: make(C.FAILED_PRECONDITION, 'EMAIL-5w5ilin4yt', 'Code is empty'),
+  phoneCodeEmpty: make(C.FAILED_PRECONDITION, 'PHONE-5xrra88eq8', 'Code is empty'),
 });
 
 export type ErrorName = keyof typeof Errors;

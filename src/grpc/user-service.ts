@@ -22,6 +22,11 @@ export const GRPC_METHODS = [
   'passwordReset',
   'getUserByID',
   'updateUser',
+  // Issue 15: the code flows.
+  'verifyEmail',
+  'resendEmailCode',
+  'verifyPhone',
+  'resendPhoneCode',
 ] as const satisfies readonly RpcName[];
 
 /** Where a call came from: yoga's server context (e.g. the Node request, for the client address). */

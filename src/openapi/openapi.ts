@@ -306,6 +306,54 @@ export const openApiDocument = {
           phoneCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' },
         },
       },
+      // Issue 15: the code flows.
+      VerifyEmailRequest: {
+        type: 'object',
+        required: ['verificationCode'],
+        properties: { verificationCode: { type: 'string', minLength: 1, maxLength: 20 } },
+      },
+      VerifyEmailResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: { details: ref('Details') },
+      },
+      ResendEmailCodeRequest: {
+        type: 'object',
+        description: 'At most one of sendCode (the default) and returnCode.',
+        properties: {
+          sendCode: { type: 'object', properties: { urlTemplate: { type: 'string', minLength: 1, maxLength: 200 } } },
+          returnCode: { type: 'object' },
+        },
+      },
+      ResendEmailCodeResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: { details: ref('Details'), verificationCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' } },
+      },
+      VerifyPhoneRequest: {
+        type: 'object',
+        required: ['verificationCode'],
+        properties: { verificationCode: { type: 'string', minLength: 1, maxLength: 20 } },
+      },
+      VerifyPhoneResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: { details: ref('Details') },
+      },
+      ResendPhoneCodeRequest: {
+        type: 'object',
+        description: 'At most one of sendCode (the default) and returnCode.',
+        properties: { sendCode: { type: 'object' }, returnCode: { type: 'object' } },
+      },
+      ResendPhoneCodeResponse: {
+        type: 'object',
+        required: ['details'],
+        additionalProperties: false,
+        properties: { details: ref('Details'), verificationCode: { type: 'string', pattern: '^[A-Z0-9]{6}$' } },
+      },
     },
   },
 } as const;

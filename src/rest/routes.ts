@@ -53,6 +53,39 @@ export const REST_ROUTES: readonly RestRoute[] = [
       'Update a user (username; for a human user profile, email, phone, password) in one atomic write; an empty phone removes it.',
     bodyDescription: 'What to change; every member optional.',
   },
+  // Issue 15: the code flows.
+  {
+    method: 'POST',
+    path: '/v2/users/{userId}/email/verify',
+    rpc: 'verifyEmail',
+    body: true,
+    summary: 'Verify the email address with the pending code (single use, valid 1 hour).',
+    bodyDescription: 'The code.',
+  },
+  {
+    method: 'POST',
+    path: '/v2/users/{userId}/email/resend',
+    rpc: 'resendEmailCode',
+    body: true,
+    summary: 'Replace the pending email code with a new one (the old one stops working).',
+    bodyDescription: 'How to deliver the new code.',
+  },
+  {
+    method: 'POST',
+    path: '/v2/users/{userId}/phone/verify',
+    rpc: 'verifyPhone',
+    body: true,
+    summary: 'Verify the phone number with the pending code (single use, valid 1 hour).',
+    bodyDescription: 'The code.',
+  },
+  {
+    method: 'POST',
+    path: '/v2/users/{userId}/phone/resend',
+    rpc: 'resendPhoneCode',
+    body: true,
+    summary: 'Replace the pending phone code with a new one (the old one stops working).',
+    bodyDescription: 'How to deliver the new code.',
+  },
 ];
 
 export interface PathMatch {

@@ -4,5 +4,6 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './user.js';
 import './update-user.js';
+import './contact-codes.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -148,7 +148,7 @@ const SetHumanProfileInput = builder.inputType('SetHumanProfileInput', {
   }),
 });
 
-const SendEmailVerificationCodeInput = builder.inputType('SendEmailVerificationCodeInput', {
+export const SendEmailVerificationCodeInput = builder.inputType('SendEmailVerificationCodeInput', {
   description: 'Send the verification code by email.',
   fields: (t) => ({
     urlTemplate: t.string({

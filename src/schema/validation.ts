@@ -158,6 +158,7 @@ const CHILD_MESSAGES: Record<string, string> = {
   'UpdateUserRequest_Human.email': 'SetHumanEmail',
   'UpdateUserRequest_Human.phone': 'SetHumanPhone',
   'UpdateUserRequest_Human.password': 'SetPassword',
+  'ResendEmailCodeRequest.sendCode': 'SendEmailVerificationCode',
 };
 
 const goName = (field: string) => field.charAt(0).toUpperCase() + field.slice(1);
@@ -256,3 +257,25 @@ export function shapeValidationError(issues: readonly { message: string }[]): Gr
     },
   });
 }
+
+// --- Issue 15: VerifyEmail, ResendEmailCode, VerifyPhone, ResendPhoneCode -------------------------
+
+const verifyCode = z.object({ userId: runes(1, 200), verificationCode: runes(1, 20) });
+const RESEND_ONEOFS: OneofGroup[] = [{ at: [], name: 'verification', members: ['sendCode', 'returnCode'] }];
+
+export const verifyEmailInputSchema = rootSchema('VerifyEmailRequest', verifyCode, []);
+export const verifyPhoneInputSchema = rootSchema('VerifyPhoneRequest', verifyCode, []);
+export const resendEmailCodeInputSchema = rootSchema(
+  'ResendEmailCodeRequest',
+  z.object({
+    userId: runes(1, 200),
+    sendCode: opt(z.object({ urlTemplate: opt(runes(1, 200)) })),
+    returnCode: opt(z.boolean()),
+  }),
+  RESEND_ONEOFS,
+);
+export const resendPhoneCodeInputSchema = rootSchema(
+  'ResendPhoneCodeRequest',
+  z.object({ userId: runes(1, 200), sendCode: opt(z.boolean()), returnCode: opt(z.boolean()) }),
+  RESEND_ONEOFS,
+);

@@ -20,6 +20,13 @@ export const WIRE_OPERATIONS = {
       email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
   updateUser: `mutation UpdateUser($input: UpdateUserInput!) {
     updateUser(input: $input) { changeDate emailCode phoneCode } }`,
+  // Issue 15: the code flows.
+  verifyEmail: `mutation VerifyEmail($input: VerifyEmailInput!) { verifyEmail(input: $input) { ${DETAILS} } }`,
+  resendEmailCode: `mutation ResendEmailCode($input: ResendEmailCodeInput!) {
+    resendEmailCode(input: $input) { ${DETAILS} verificationCode } }`,
+  verifyPhone: `mutation VerifyPhone($input: VerifyPhoneInput!) { verifyPhone(input: $input) { ${DETAILS} } }`,
+  resendPhoneCode: `mutation ResendPhoneCode($input: ResendPhoneCodeInput!) {
+    resendPhoneCode(input: $input) { ${DETAILS} verificationCode } }`,
 } as const;
 
 export type WireOperation = keyof typeof WIRE_OPERATIONS;

@@ -9,7 +9,15 @@ import type { DetailsSchema } from '../grpc/gen/zitadel/object/v2/object_pb.js';
 import { Gender, UserState } from '../grpc/gen/zitadel/user/v2/user_pb.js';
 import { UserService } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import type { WireOperation } from './operations.js';
-import { passwordResetVariables, updateHumanUserVariables, updateUserVariables } from './translate.js';
+import {
+  passwordResetVariables,
+  resendEmailCodeVariables,
+  resendPhoneCodeVariables,
+  updateHumanUserVariables,
+  updateUserVariables,
+  verifyEmailVariables,
+  verifyPhoneVariables,
+} from './translate.js';
 
 type Json = Record<string, unknown>;
 type Methods = typeof UserService.method;
@@ -129,6 +137,33 @@ export const RPCS: { [N in RpcName]: Rpc<N> } = {
     response: ({ updateUser: p }) => ({
       changeDate: timestampFromDate(new Date((p as Json).changeDate as string)),
       ...present(p as Json, ['emailCode', 'phoneCode'] as const),
+    }),
+  },
+  // Issue 15: the code flows.
+  verifyEmail: {
+    operation: 'verifyEmail',
+    variables: verifyEmailVariables,
+    response: ({ verifyEmail: p }) => ({ details: toDetails((p as Json).details as GraphQLDetails) }),
+  },
+  resendEmailCode: {
+    operation: 'resendEmailCode',
+    variables: resendEmailCodeVariables,
+    response: ({ resendEmailCode: p }) => ({
+      details: toDetails((p as Json).details as GraphQLDetails),
+      ...present(p as Json, ['verificationCode'] as const),
+    }),
+  },
+  verifyPhone: {
+    operation: 'verifyPhone',
+    variables: verifyPhoneVariables,
+    response: ({ verifyPhone: p }) => ({ details: toDetails((p as Json).details as GraphQLDetails) }),
+  },
+  resendPhoneCode: {
+    operation: 'resendPhoneCode',
+    variables: resendPhoneCodeVariables,
+    response: ({ resendPhoneCode: p }) => ({
+      details: toDetails((p as Json).details as GraphQLDetails),
+      ...present(p as Json, ['verificationCode'] as const),
     }),
   },
 };

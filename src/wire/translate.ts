@@ -132,6 +132,22 @@ export function passwordResetVariables(userId: string, body: unknown): { input: 
   return { input: { ...translate(body, PASSWORD_RESET, 'PasswordResetRequest'), userId } };
 }
 
+// --- Issue 15: VerifyEmail, ResendEmailCode, VerifyPhone, ResendPhoneCode --------------------------
+
+const VERIFY_CODE: MessageSpec = { fields: { verificationCode: scalar }, defaults: { verificationCode: '' } };
+const RESEND_EMAIL_CODE: MessageSpec = { fields: { sendCode: message({ urlTemplate: scalar }), returnCode: empty } };
+const RESEND_PHONE_CODE: MessageSpec = { fields: { sendCode: empty, returnCode: empty } };
+
+/** A request of `spec` → `{ input }` with the given userId (REST: the path's). */
+const variablesOf =
+  (spec: MessageSpec, name: string) =>
+  (userId: string, body: unknown): { input: Json } => ({ input: { ...translate(body, spec, name), userId } });
+
+export const verifyEmailVariables = variablesOf(VERIFY_CODE, 'VerifyEmailRequest');
+export const resendEmailCodeVariables = variablesOf(RESEND_EMAIL_CODE, 'ResendEmailCodeRequest');
+export const verifyPhoneVariables = variablesOf(VERIFY_CODE, 'VerifyPhoneRequest');
+export const resendPhoneCodeVariables = variablesOf(RESEND_PHONE_CODE, 'ResendPhoneCodeRequest');
+
 /** Parses a request body as JSON; empty (or whitespace) is `{}`. */
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return {};

@@ -11,7 +11,7 @@ beforeEach(async () => ({ h, w } = await freshWorld()));
 afterEach(() => h.close());
 
 describe('GET /openapi.json', () => {
-  it('serves a valid OpenAPI 3.1 document describing the three REST routes', async () => {
+  it('serves a valid OpenAPI 3.1 document describing every REST route', async () => {
     const response = await h.app.yoga.fetch('http://gateway/openapi.json');
     expect(response.status).toBe(200);
     const served = await response.json();
@@ -22,8 +22,13 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(served.paths).sort()).toEqual([
       '/v2/users/human/{userId}',
       '/v2/users/{userId}',
+      '/v2/users/{userId}/email/resend',
+      '/v2/users/{userId}/email/verify',
       '/v2/users/{userId}/password_reset',
+      '/v2/users/{userId}/phone/resend',
+      '/v2/users/{userId}/phone/verify',
     ]);
+    expect(Object.keys(served.paths['/v2/users/{userId}/email/verify'])).toEqual(['post']);
   });
 });
 

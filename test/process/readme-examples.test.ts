@@ -62,5 +62,12 @@ describe('README quick start', () => {
     };
     expect(graphql.data.updateHumanUser.details.sequence).toBe('5');
     expect(graphql.data.updateHumanUser.details.resourceOwner).toBe(rest.details.resourceOwner);
+    // the verification step: resend (6) with returnCode, verify (7), read back verified
+    const verified = outputs.find((o) => (o as { details?: { sequence?: string } }).details?.sequence === '7');
+    expect(verified).toEqual({
+      details: { sequence: '7', changeDate: expect.any(String), resourceOwner: rest.details.resourceOwner },
+    });
+    const user = outputs.at(-1) as { user: { human: { email: Record<string, unknown> } } };
+    expect(user.user.human.email).toEqual({ email: 'alicia@acme.ch', isVerified: true });
   }, 120_000);
 });

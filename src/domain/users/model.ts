@@ -63,7 +63,9 @@ export type EventType =
   | 'password.changed'
   | 'password.code.added'
   | 'password.check.failed'
-  | 'user.locked';
+  | 'user.locked'
+  | 'email.verification.failed'
+  | 'phone.verification.failed';
 
 /** An event to append. Payloads never carry a password, hash or code. */
 export interface NewEvent {

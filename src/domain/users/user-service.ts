@@ -5,6 +5,7 @@
 import type { Clock } from '../../ids.js';
 import { accessTo, type Viewer } from '../auth/permissions.js';
 import { DomainError, Errors } from '../errors.js';
+import { authorizeWrite } from './authorize.js';
 import { UserChange } from './change-set.js';
 import type {
   EmailCommand,
@@ -19,6 +20,16 @@ import type {
   UpdateUserResult,
 } from './commands.js';
 import { checkEmail, normalizePhone } from './contact.js';
+import {
+  type ContactCodeDeps,
+  type ContactKind,
+  type ResendCodeCommand,
+  type ResendCodeResult,
+  resendContactCode,
+  type VerifyCodeCommand,
+  type VerifyCodeResult,
+  verifyContactCode,
+} from './contact-codes.js';
 import type { Details, User } from './model.js';
 import { checkImportedHash, type PasswordHasher } from './passwords.js';
 import { changeEmail } from './sections/email.js';
@@ -253,6 +264,31 @@ export class UserService {
     return user;
   }
 
+  /** VerifyEmail / VerifyPhone: the pending code of `kind` verifies the address (./contact-codes.ts). */
+  async verifyCode(
+    viewer: Viewer,
+    kind: ContactKind,
+    cmd: VerifyCodeCommand,
+    budget: RequestBudget,
+  ): Promise<VerifyCodeResult> {
+    return verifyContactCode(this.contactCodeDeps(budget), viewer, kind, cmd);
+  }
+
+  /** ResendEmailCode / ResendPhoneCode: a new code replaces the pending one (./contact-codes.ts). */
+  async resendCode(viewer: Viewer, kind: ContactKind, cmd: ResendCodeCommand): Promise<ResendCodeResult> {
+    return resendContactCode(this.contactCodeDeps(), viewer, kind, cmd);
+  }
+
+  private contactCodeDeps(budget?: RequestBudget): ContactCodeDeps {
+    return {
+      store: this.store,
+      clock: this.clock,
+      consumeCredentialCheck: (userId) => budget?.consumeCredentialCheck(userId),
+      maxWriteAttempts: MAX_WRITE_ATTEMPTS,
+      onUpdate: (sections) => this.observer?.onUpdate(sections),
+    };
+  }
+
   private async findHuman(userId: string, notFound: () => DomainError): Promise<User> {
     const user = await this.store.findUser(userId);
     if (!isLiveHuman(user)) throw notFound();
@@ -268,14 +304,6 @@ export class UserService {
   private now(): string {
     return this.clock.now().toISOString();
   }
-}
-
-/** Spec §5: the caller may change this user (itself, unless `needsWrite`; else user.write there). */
-function authorizeWrite(viewer: Viewer, user: User, needsWrite: boolean): void {
-  if (!needsWrite && viewer.userId === user.id) return;
-  const access = accessTo(viewer, user.orgId);
-  if (!access.hasRole) throw Errors.membershipNotFound();
-  if (!access.permissions.has('user.write')) throw Errors.permissionDenied();
 }
 
 /**

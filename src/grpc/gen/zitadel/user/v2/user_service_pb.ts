@@ -14,11 +14,11 @@ import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import type { Details } from '../../object/v2/object_pb.js';
 import { file_zitadel_object_v2_object } from '../../object/v2/object_pb.js';
-import type { SetHumanEmail } from './email_pb.js';
+import type { ReturnEmailVerificationCode, SendEmailVerificationCode, SetHumanEmail } from './email_pb.js';
 import { file_zitadel_user_v2_email } from './email_pb.js';
 import type { ReturnPasswordResetCode, SendPasswordResetLink, SetPassword } from './password_pb.js';
 import { file_zitadel_user_v2_password } from './password_pb.js';
-import type { SetHumanPhone } from './phone_pb.js';
+import type { ReturnPhoneVerificationCode, SendPhoneVerificationCode, SetHumanPhone } from './phone_pb.js';
 import { file_zitadel_user_v2_phone } from './phone_pb.js';
 import type { Gender, SetHumanProfile, User } from './user_pb.js';
 import { file_zitadel_user_v2_user } from './user_pb.js';
@@ -29,7 +29,7 @@ import { file_zitadel_user_v2_user } from './user_pb.js';
 export const file_zitadel_user_v2_user_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'CiJ6aXRhZGVsL3VzZXIvdjIvdXNlcl9zZXJ2aWNlLnByb3RvEg96aXRhZGVsLnVzZXIudjIiOQoSR2V0VXNlckJ5SURSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAlKBAgCEANSDG9yZ2FuaXphdGlvbiJnChNHZXRVc2VyQnlJRFJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzEiMKBHVzZXIYAiABKAsyFS56aXRhZGVsLnVzZXIudjIuVXNlciLPAgoWVXBkYXRlSHVtYW5Vc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhUKCHVzZXJuYW1lGAIgASgJSACIAQESNgoHcHJvZmlsZRgDIAEoCzIgLnppdGFkZWwudXNlci52Mi5TZXRIdW1hblByb2ZpbGVIAYgBARIyCgVlbWFpbBgEIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAKIAQESMgoFcGhvbmUYBSABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgDiAEBEjMKCHBhc3N3b3JkGAYgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSASIAQFCCwoJX3VzZXJuYW1lQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkIpYBChdVcGRhdGVIdW1hblVzZXJSZXNwb25zZRIrCgdkZXRhaWxzGAEgASgLMhoueml0YWRlbC5vYmplY3QudjIuRGV0YWlscxIXCgplbWFpbF9jb2RlGAIgASgJSACIAQESFwoKcGhvbmVfY29kZRgDIAEoCUgBiAEBQg0KC19lbWFpbF9jb2RlQg0KC19waG9uZV9jb2RlIq8BChRQYXNzd29yZFJlc2V0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEjsKCXNlbmRfbGluaxgCIAEoCzImLnppdGFkZWwudXNlci52Mi5TZW5kUGFzc3dvcmRSZXNldExpbmtIABI/CgtyZXR1cm5fY29kZRgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5SZXR1cm5QYXNzd29yZFJlc2V0Q29kZUgAQggKBm1lZGl1bSJ6ChVQYXNzd29yZFJlc2V0UmVzcG9uc2USKwoHZGV0YWlscxgBIAEoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMSHgoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAlIAIgBAUIUChJfdmVyaWZpY2F0aW9uX2NvZGUi3QYKEVVwZGF0ZVVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFQoIdXNlcm5hbWUYAiABKAlIAYgBARI5CgVodW1hbhgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVxdWVzdC5IdW1hbkgAEj0KB21hY2hpbmUYBCABKAsyKi56aXRhZGVsLnVzZXIudjIuVXBkYXRlVXNlclJlcXVlc3QuTWFjaGluZUgAGroECgVIdW1hbhJGCgdwcm9maWxlGAEgASgLMjAueml0YWRlbC51c2VyLnYyLlVwZGF0ZVVzZXJSZXF1ZXN0Lkh1bWFuLlByb2ZpbGVIAIgBARIyCgVlbWFpbBgCIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAGIAQESMgoFcGhvbmUYAyABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgCiAEBEjMKCHBhc3N3b3JkGAQgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSAOIAQEangIKB1Byb2ZpbGUSFwoKZ2l2ZW5fbmFtZRgBIAEoCUgAiAEBEhgKC2ZhbWlseV9uYW1lGAIgASgJSAGIAQESFgoJbmlja19uYW1lGAMgASgJSAKIAQESGQoMZGlzcGxheV9uYW1lGAQgASgJSAOIAQESHwoScHJlZmVycmVkX2xhbmd1YWdlGAUgASgJSASIAQESLAoGZ2VuZGVyGAYgASgOMhcueml0YWRlbC51c2VyLnYyLkdlbmRlckgFiAEBQg0KC19naXZlbl9uYW1lQg4KDF9mYW1pbHlfbmFtZUIMCgpfbmlja19uYW1lQg8KDV9kaXNwbGF5X25hbWVCFQoTX3ByZWZlcnJlZF9sYW5ndWFnZUIJCgdfZ2VuZGVyQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkGk8KB01hY2hpbmUSEQoEbmFtZRgBIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAIgASgJSAGIAQFCBwoFX25hbWVCDgoMX2Rlc2NyaXB0aW9uQgsKCXVzZXJfdHlwZUILCglfdXNlcm5hbWUilQEKElVwZGF0ZVVzZXJSZXNwb25zZRIvCgtjaGFuZ2VfZGF0ZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoKZW1haWxfY29kZRgCIAEoCUgAiAEBEhcKCnBob25lX2NvZGUYAyABKAlIAYgBAUINCgtfZW1haWxfY29kZUINCgtfcGhvbmVfY29kZTKEAwoLVXNlclNlcnZpY2USWAoLR2V0VXNlckJ5SUQSIy56aXRhZGVsLnVzZXIudjIuR2V0VXNlckJ5SURSZXF1ZXN0GiQueml0YWRlbC51c2VyLnYyLkdldFVzZXJCeUlEUmVzcG9uc2USZAoPVXBkYXRlSHVtYW5Vc2VyEicueml0YWRlbC51c2VyLnYyLlVwZGF0ZUh1bWFuVXNlclJlcXVlc3QaKC56aXRhZGVsLnVzZXIudjIuVXBkYXRlSHVtYW5Vc2VyUmVzcG9uc2USXgoNUGFzc3dvcmRSZXNldBIlLnppdGFkZWwudXNlci52Mi5QYXNzd29yZFJlc2V0UmVxdWVzdBomLnppdGFkZWwudXNlci52Mi5QYXNzd29yZFJlc2V0UmVzcG9uc2USVQoKVXBkYXRlVXNlchIiLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVxdWVzdBojLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVzcG9uc2ViBnByb3RvMw',
+    'CiJ6aXRhZGVsL3VzZXIvdjIvdXNlcl9zZXJ2aWNlLnByb3RvEg96aXRhZGVsLnVzZXIudjIiOQoSR2V0VXNlckJ5SURSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAlKBAgCEANSDG9yZ2FuaXphdGlvbiJnChNHZXRVc2VyQnlJRFJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzEiMKBHVzZXIYAiABKAsyFS56aXRhZGVsLnVzZXIudjIuVXNlciLPAgoWVXBkYXRlSHVtYW5Vc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhUKCHVzZXJuYW1lGAIgASgJSACIAQESNgoHcHJvZmlsZRgDIAEoCzIgLnppdGFkZWwudXNlci52Mi5TZXRIdW1hblByb2ZpbGVIAYgBARIyCgVlbWFpbBgEIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAKIAQESMgoFcGhvbmUYBSABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgDiAEBEjMKCHBhc3N3b3JkGAYgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSASIAQFCCwoJX3VzZXJuYW1lQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkIpYBChdVcGRhdGVIdW1hblVzZXJSZXNwb25zZRIrCgdkZXRhaWxzGAEgASgLMhoueml0YWRlbC5vYmplY3QudjIuRGV0YWlscxIXCgplbWFpbF9jb2RlGAIgASgJSACIAQESFwoKcGhvbmVfY29kZRgDIAEoCUgBiAEBQg0KC19lbWFpbF9jb2RlQg0KC19waG9uZV9jb2RlIq8BChRQYXNzd29yZFJlc2V0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEjsKCXNlbmRfbGluaxgCIAEoCzImLnppdGFkZWwudXNlci52Mi5TZW5kUGFzc3dvcmRSZXNldExpbmtIABI/CgtyZXR1cm5fY29kZRgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5SZXR1cm5QYXNzd29yZFJlc2V0Q29kZUgAQggKBm1lZGl1bSJ6ChVQYXNzd29yZFJlc2V0UmVzcG9uc2USKwoHZGV0YWlscxgBIAEoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMSHgoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAlIAIgBAUIUChJfdmVyaWZpY2F0aW9uX2NvZGUi3QYKEVVwZGF0ZVVzZXJSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFQoIdXNlcm5hbWUYAiABKAlIAYgBARI5CgVodW1hbhgDIAEoCzIoLnppdGFkZWwudXNlci52Mi5VcGRhdGVVc2VyUmVxdWVzdC5IdW1hbkgAEj0KB21hY2hpbmUYBCABKAsyKi56aXRhZGVsLnVzZXIudjIuVXBkYXRlVXNlclJlcXVlc3QuTWFjaGluZUgAGroECgVIdW1hbhJGCgdwcm9maWxlGAEgASgLMjAueml0YWRlbC51c2VyLnYyLlVwZGF0ZVVzZXJSZXF1ZXN0Lkh1bWFuLlByb2ZpbGVIAIgBARIyCgVlbWFpbBgCIAEoCzIeLnppdGFkZWwudXNlci52Mi5TZXRIdW1hbkVtYWlsSAGIAQESMgoFcGhvbmUYAyABKAsyHi56aXRhZGVsLnVzZXIudjIuU2V0SHVtYW5QaG9uZUgCiAEBEjMKCHBhc3N3b3JkGAQgASgLMhwueml0YWRlbC51c2VyLnYyLlNldFBhc3N3b3JkSAOIAQEangIKB1Byb2ZpbGUSFwoKZ2l2ZW5fbmFtZRgBIAEoCUgAiAEBEhgKC2ZhbWlseV9uYW1lGAIgASgJSAGIAQESFgoJbmlja19uYW1lGAMgASgJSAKIAQESGQoMZGlzcGxheV9uYW1lGAQgASgJSAOIAQESHwoScHJlZmVycmVkX2xhbmd1YWdlGAUgASgJSASIAQESLAoGZ2VuZGVyGAYgASgOMhcueml0YWRlbC51c2VyLnYyLkdlbmRlckgFiAEBQg0KC19naXZlbl9uYW1lQg4KDF9mYW1pbHlfbmFtZUIMCgpfbmlja19uYW1lQg8KDV9kaXNwbGF5X25hbWVCFQoTX3ByZWZlcnJlZF9sYW5ndWFnZUIJCgdfZ2VuZGVyQgoKCF9wcm9maWxlQggKBl9lbWFpbEIICgZfcGhvbmVCCwoJX3Bhc3N3b3JkGk8KB01hY2hpbmUSEQoEbmFtZRgBIAEoCUgAiAEBEhgKC2Rlc2NyaXB0aW9uGAIgASgJSAGIAQFCBwoFX25hbWVCDgoMX2Rlc2NyaXB0aW9uQgsKCXVzZXJfdHlwZUILCglfdXNlcm5hbWUilQEKElVwZGF0ZVVzZXJSZXNwb25zZRIvCgtjaGFuZ2VfZGF0ZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoKZW1haWxfY29kZRgCIAEoCUgAiAEBEhcKCnBob25lX2NvZGUYAyABKAlIAYgBAUINCgtfZW1haWxfY29kZUINCgtfcGhvbmVfY29kZSJAChJWZXJpZnlFbWFpbFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIZChF2ZXJpZmljYXRpb25fY29kZRgCIAEoCSJCChNWZXJpZnlFbWFpbFJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzIr8BChZSZXNlbmRFbWFpbENvZGVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSPwoJc2VuZF9jb2RlGAIgASgLMioueml0YWRlbC51c2VyLnYyLlNlbmRFbWFpbFZlcmlmaWNhdGlvbkNvZGVIABJDCgtyZXR1cm5fY29kZRgDIAEoCzIsLnppdGFkZWwudXNlci52Mi5SZXR1cm5FbWFpbFZlcmlmaWNhdGlvbkNvZGVIAEIOCgx2ZXJpZmljYXRpb24ifAoXUmVzZW5kRW1haWxDb2RlUmVzcG9uc2USKwoHZGV0YWlscxgBIAEoCzIaLnppdGFkZWwub2JqZWN0LnYyLkRldGFpbHMSHgoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAlIAIgBAUIUChJfdmVyaWZpY2F0aW9uX2NvZGUiQAoSVmVyaWZ5UGhvbmVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSGQoRdmVyaWZpY2F0aW9uX2NvZGUYAiABKAkiQgoTVmVyaWZ5UGhvbmVSZXNwb25zZRIrCgdkZXRhaWxzGAEgASgLMhoueml0YWRlbC5vYmplY3QudjIuRGV0YWlscyK/AQoWUmVzZW5kUGhvbmVDb2RlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEj8KCXNlbmRfY29kZRgCIAEoCzIqLnppdGFkZWwudXNlci52Mi5TZW5kUGhvbmVWZXJpZmljYXRpb25Db2RlSAASQwoLcmV0dXJuX2NvZGUYAyABKAsyLC56aXRhZGVsLnVzZXIudjIuUmV0dXJuUGhvbmVWZXJpZmljYXRpb25Db2RlSABCDgoMdmVyaWZpY2F0aW9uInwKF1Jlc2VuZFBob25lQ29kZVJlc3BvbnNlEisKB2RldGFpbHMYASABKAsyGi56aXRhZGVsLm9iamVjdC52Mi5EZXRhaWxzEh4KEXZlcmlmaWNhdGlvbl9jb2RlGAIgASgJSACIAQFCFAoSX3ZlcmlmaWNhdGlvbl9jb2RlMoQGCgtVc2VyU2VydmljZRJYCgtHZXRVc2VyQnlJRBIjLnppdGFkZWwudXNlci52Mi5HZXRVc2VyQnlJRFJlcXVlc3QaJC56aXRhZGVsLnVzZXIudjIuR2V0VXNlckJ5SURSZXNwb25zZRJkCg9VcGRhdGVIdW1hblVzZXISJy56aXRhZGVsLnVzZXIudjIuVXBkYXRlSHVtYW5Vc2VyUmVxdWVzdBooLnppdGFkZWwudXNlci52Mi5VcGRhdGVIdW1hblVzZXJSZXNwb25zZRJeCg1QYXNzd29yZFJlc2V0EiUueml0YWRlbC51c2VyLnYyLlBhc3N3b3JkUmVzZXRSZXF1ZXN0GiYueml0YWRlbC51c2VyLnYyLlBhc3N3b3JkUmVzZXRSZXNwb25zZRJVCgpVcGRhdGVVc2VyEiIueml0YWRlbC51c2VyLnYyLlVwZGF0ZVVzZXJSZXF1ZXN0GiMueml0YWRlbC51c2VyLnYyLlVwZGF0ZVVzZXJSZXNwb25zZRJYCgtWZXJpZnlFbWFpbBIjLnppdGFkZWwudXNlci52Mi5WZXJpZnlFbWFpbFJlcXVlc3QaJC56aXRhZGVsLnVzZXIudjIuVmVyaWZ5RW1haWxSZXNwb25zZRJkCg9SZXNlbmRFbWFpbENvZGUSJy56aXRhZGVsLnVzZXIudjIuUmVzZW5kRW1haWxDb2RlUmVxdWVzdBooLnppdGFkZWwudXNlci52Mi5SZXNlbmRFbWFpbENvZGVSZXNwb25zZRJYCgtWZXJpZnlQaG9uZRIjLnppdGFkZWwudXNlci52Mi5WZXJpZnlQaG9uZVJlcXVlc3QaJC56aXRhZGVsLnVzZXIudjIuVmVyaWZ5UGhvbmVSZXNwb25zZRJkCg9SZXNlbmRQaG9uZUNvZGUSJy56aXRhZGVsLnVzZXIudjIuUmVzZW5kUGhvbmVDb2RlUmVxdWVzdBooLnppdGFkZWwudXNlci52Mi5SZXNlbmRQaG9uZUNvZGVSZXNwb25zZWIGcHJvdG8z',
     [
       file_google_protobuf_timestamp,
       file_zitadel_object_v2_object,
@@ -390,6 +390,218 @@ export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> =
   messageDesc(file_zitadel_user_v2_user_service, 7);
 
 /**
+ * @generated from message zitadel.user.v2.VerifyEmailRequest
+ */
+export type VerifyEmailRequest = Message<'zitadel.user.v2.VerifyEmailRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string verification_code = 2;
+   */
+  verificationCode: string;
+};
+
+/**
+ * Describes the message zitadel.user.v2.VerifyEmailRequest.
+ * Use `create(VerifyEmailRequestSchema)` to create a new message.
+ */
+export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 8);
+
+/**
+ * @generated from message zitadel.user.v2.VerifyEmailResponse
+ */
+export type VerifyEmailResponse = Message<'zitadel.user.v2.VerifyEmailResponse'> & {
+  /**
+   * @generated from field: zitadel.object.v2.Details details = 1;
+   */
+  details?: Details | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.VerifyEmailResponse.
+ * Use `create(VerifyEmailResponseSchema)` to create a new message.
+ */
+export const VerifyEmailResponseSchema: GenMessage<VerifyEmailResponse> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 9);
+
+/**
+ * @generated from message zitadel.user.v2.ResendEmailCodeRequest
+ */
+export type ResendEmailCodeRequest = Message<'zitadel.user.v2.ResendEmailCodeRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * If no verification is specified, an email is sent with the default url.
+   *
+   * @generated from oneof zitadel.user.v2.ResendEmailCodeRequest.verification
+   */
+  verification:
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.SendEmailVerificationCode send_code = 2;
+         */
+        value: SendEmailVerificationCode;
+        case: 'sendCode';
+      }
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.ReturnEmailVerificationCode return_code = 3;
+         */
+        value: ReturnEmailVerificationCode;
+        case: 'returnCode';
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message zitadel.user.v2.ResendEmailCodeRequest.
+ * Use `create(ResendEmailCodeRequestSchema)` to create a new message.
+ */
+export const ResendEmailCodeRequestSchema: GenMessage<ResendEmailCodeRequest> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 10);
+
+/**
+ * @generated from message zitadel.user.v2.ResendEmailCodeResponse
+ */
+export type ResendEmailCodeResponse = Message<'zitadel.user.v2.ResendEmailCodeResponse'> & {
+  /**
+   * @generated from field: zitadel.object.v2.Details details = 1;
+   */
+  details?: Details | undefined;
+
+  /**
+   * Only when the verification was return_code.
+   *
+   * @generated from field: optional string verification_code = 2;
+   */
+  verificationCode?: string | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.ResendEmailCodeResponse.
+ * Use `create(ResendEmailCodeResponseSchema)` to create a new message.
+ */
+export const ResendEmailCodeResponseSchema: GenMessage<ResendEmailCodeResponse> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 11);
+
+/**
+ * @generated from message zitadel.user.v2.VerifyPhoneRequest
+ */
+export type VerifyPhoneRequest = Message<'zitadel.user.v2.VerifyPhoneRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string verification_code = 2;
+   */
+  verificationCode: string;
+};
+
+/**
+ * Describes the message zitadel.user.v2.VerifyPhoneRequest.
+ * Use `create(VerifyPhoneRequestSchema)` to create a new message.
+ */
+export const VerifyPhoneRequestSchema: GenMessage<VerifyPhoneRequest> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 12);
+
+/**
+ * @generated from message zitadel.user.v2.VerifyPhoneResponse
+ */
+export type VerifyPhoneResponse = Message<'zitadel.user.v2.VerifyPhoneResponse'> & {
+  /**
+   * @generated from field: zitadel.object.v2.Details details = 1;
+   */
+  details?: Details | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.VerifyPhoneResponse.
+ * Use `create(VerifyPhoneResponseSchema)` to create a new message.
+ */
+export const VerifyPhoneResponseSchema: GenMessage<VerifyPhoneResponse> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 13);
+
+/**
+ * @generated from message zitadel.user.v2.ResendPhoneCodeRequest
+ */
+export type ResendPhoneCodeRequest = Message<'zitadel.user.v2.ResendPhoneCodeRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * If no verification is specified, an SMS is sent.
+   *
+   * @generated from oneof zitadel.user.v2.ResendPhoneCodeRequest.verification
+   */
+  verification:
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.SendPhoneVerificationCode send_code = 2;
+         */
+        value: SendPhoneVerificationCode;
+        case: 'sendCode';
+      }
+    | {
+        /**
+         * @generated from field: zitadel.user.v2.ReturnPhoneVerificationCode return_code = 3;
+         */
+        value: ReturnPhoneVerificationCode;
+        case: 'returnCode';
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message zitadel.user.v2.ResendPhoneCodeRequest.
+ * Use `create(ResendPhoneCodeRequestSchema)` to create a new message.
+ */
+export const ResendPhoneCodeRequestSchema: GenMessage<ResendPhoneCodeRequest> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 14);
+
+/**
+ * @generated from message zitadel.user.v2.ResendPhoneCodeResponse
+ */
+export type ResendPhoneCodeResponse = Message<'zitadel.user.v2.ResendPhoneCodeResponse'> & {
+  /**
+   * @generated from field: zitadel.object.v2.Details details = 1;
+   */
+  details?: Details | undefined;
+
+  /**
+   * Only when the verification was return_code.
+   *
+   * @generated from field: optional string verification_code = 2;
+   */
+  verificationCode?: string | undefined;
+};
+
+/**
+ * Describes the message zitadel.user.v2.ResendPhoneCodeResponse.
+ * Use `create(ResendPhoneCodeResponseSchema)` to create a new message.
+ */
+export const ResendPhoneCodeResponseSchema: GenMessage<ResendPhoneCodeResponse> =
+  /*@__PURE__*/
+  messageDesc(file_zitadel_user_v2_user_service, 15);
+
+/**
  * @generated from service zitadel.user.v2.UserService
  */
 export const UserService: GenService<{
@@ -433,5 +645,45 @@ export const UserService: GenService<{
     methodKind: 'unary';
     input: typeof UpdateUserRequestSchema;
     output: typeof UpdateUserResponseSchema;
+  };
+  /**
+   * Verifies the email address with the pending code (POST /v2/users/{user_id}/email/verify).
+   *
+   * @generated from rpc zitadel.user.v2.UserService.VerifyEmail
+   */
+  verifyEmail: {
+    methodKind: 'unary';
+    input: typeof VerifyEmailRequestSchema;
+    output: typeof VerifyEmailResponseSchema;
+  };
+  /**
+   * Replaces the pending email code with a new one (POST /v2/users/{user_id}/email/resend).
+   *
+   * @generated from rpc zitadel.user.v2.UserService.ResendEmailCode
+   */
+  resendEmailCode: {
+    methodKind: 'unary';
+    input: typeof ResendEmailCodeRequestSchema;
+    output: typeof ResendEmailCodeResponseSchema;
+  };
+  /**
+   * Verifies the phone number with the pending code (POST /v2/users/{user_id}/phone/verify).
+   *
+   * @generated from rpc zitadel.user.v2.UserService.VerifyPhone
+   */
+  verifyPhone: {
+    methodKind: 'unary';
+    input: typeof VerifyPhoneRequestSchema;
+    output: typeof VerifyPhoneResponseSchema;
+  };
+  /**
+   * Replaces the pending phone code with a new one (POST /v2/users/{user_id}/phone/resend).
+   *
+   * @generated from rpc zitadel.user.v2.UserService.ResendPhoneCode
+   */
+  resendPhoneCode: {
+    methodKind: 'unary';
+    input: typeof ResendPhoneCodeRequestSchema;
+    output: typeof ResendPhoneCodeResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_zitadel_user_v2_user_service, 0);
