@@ -40,6 +40,7 @@ const schema = z.object({
   CORS_ORIGINS: z.string().default(''),
   CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  AUTH_FAILURES_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(100),
   // Notification delivery (src/domain/notify): no SMTP_URL / SMS_WEBHOOK_URL = that channel is off.
   SMTP_URL: z
     .string()
@@ -94,6 +95,8 @@ export interface Config {
   /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
   readonly credentialChecksPerUserPerMinute: number;
   readonly credentialChecksPerIpPerMinute: number;
+  /** Failed authentications per client IP in a fixed minute before 429 (0 = unlimited). */
+  readonly authFailuresPerIpPerMinute: number;
   /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
   readonly notify: NotifyConfig;
 }
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
     credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
+    authFailuresPerIpPerMinute: v.AUTH_FAILURES_PER_IP_PER_MINUTE,
     notify: Object.freeze({
       smtpUrl: v.SMTP_URL,
       smtpFrom: v.SMTP_FROM,

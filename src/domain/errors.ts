@@ -128,6 +128,13 @@ export const Errors = catalogue({
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
   emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
+  // Failed authentications per client IP count in windows of one minute (src/http/auth-limit.ts).
+  authenticationRateLimited: make(
+    C.RESOURCE_EXHAUSTED,
+    'GATEWAY-AUTH429',
+    'Too many failed authentications from this address; try again later',
+    { retryAfterSeconds: 60 },
+  ),
 });
 
 export type ErrorName = keyof typeof Errors;
