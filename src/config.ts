@@ -35,6 +35,7 @@ const schema = z.object({
   REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   HTTP2_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   HTTP2_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(100),
+  HTTP2_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(500),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
@@ -87,6 +88,8 @@ export interface Config {
   /** An HTTP/2 session without any frame for this long is closed. */
   readonly http2IdleTimeoutMs: number;
   readonly http2MaxConcurrentStreams: number;
+  /** h2c sessions open at once; more connections are refused with GOAWAY (ENHANCE_YOUR_CALM). */
+  readonly http2MaxSessions: number;
   /** GraphiQL and introspection: on unless NODE_ENV=production, where GRAPHIQL/INTROSPECTION=true re-enable them. */
   readonly graphiql: boolean;
   readonly introspection: boolean;
@@ -173,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestBodyTimeoutMs: v.REQUEST_BODY_TIMEOUT_MS,
     http2IdleTimeoutMs: v.HTTP2_IDLE_TIMEOUT_MS,
     http2MaxConcurrentStreams: v.HTTP2_MAX_CONCURRENT_STREAMS,
+    http2MaxSessions: v.HTTP2_MAX_SESSIONS,
     graphiql: v.GRAPHIQL ? v.GRAPHIQL === 'true' : v.NODE_ENV !== 'production',
     introspection: v.INTROSPECTION ? v.INTROSPECTION === 'true' : v.NODE_ENV !== 'production',
     corsOrigins: Object.freeze(
