@@ -2,9 +2,11 @@
 // window gets 429 RESOURCE_EXHAUSTED with Retry-After for the rest of that window, answered from
 // memory before any token lookup. Failures are counted in a WindowCounter: in the database on
 // PostgreSQL, so an address blocked on one instance is answered 429 by any other at its next
-// failure (and from memory after that).
+// failure (and from memory after that). Requests without a client address (made in-process) are
+// not limited: they would all share one count.
 import { type DomainError, Errors } from '../domain/errors.js';
 import { GRPC_CODES } from '../grpc-status.js';
+import { UNKNOWN_CLIENT } from './rate-limit.js';
 import type { WindowCounter } from './window-counter.js';
 
 /** Addresses remembered as blocked at most; the oldest blocks go first. */
@@ -23,7 +25,7 @@ export class FailedAuthenticationLimit {
 
   /** Throws the 429 when `ip` is blocked: no database work. */
   check(ip: string): void {
-    if (this.limit <= 0) return;
+    if (this.limit <= 0 || ip === UNKNOWN_CLIENT) return;
     const until = this.blocked.get(ip);
     if (until === undefined) return;
     if (until > this.now()) throw Errors.authenticationRateLimited();
@@ -35,7 +37,7 @@ export class FailedAuthenticationLimit {
    * address is past its limit (possibly counted by other instances). Other errors pass as they are.
    */
   async failed(ip: string, error: DomainError): Promise<DomainError> {
-    if (this.limit <= 0 || error.code !== GRPC_CODES.UNAUTHENTICATED) return error;
+    if (this.limit <= 0 || ip === UNKNOWN_CLIENT || error.code !== GRPC_CODES.UNAUTHENTICATED) return error;
     const { count, windowEndsAtMs } = await this.counter.hit(`auth-failed:${ip}`);
     if (count < this.limit) return error;
     this.blocked.delete(ip);

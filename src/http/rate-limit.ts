@@ -74,10 +74,13 @@ export interface CredentialRateLimitOptions {
   counter?: WindowCounter;
 }
 
+/** What clientIp answers without a socket (a request made in-process, e.g. app.fetch). */
+export const UNKNOWN_CLIENT = 'unknown';
+
 /** The client address: the socket's peer (X-Forwarded-For is not trusted). */
 export function clientIp(context: Record<string, unknown>): string {
   const req = context.req as { socket?: { remoteAddress?: string } } | undefined;
-  return req?.socket?.remoteAddress ?? 'unknown';
+  return req?.socket?.remoteAddress ?? UNKNOWN_CLIENT;
 }
 
 export function useCredentialCheckRateLimit(options: CredentialRateLimitOptions): Plugin<GraphQLContext> {

@@ -104,6 +104,14 @@ describe('failed authentications per client IP', () => {
     expect(await call(yoga, 'rest', '203.0.113.9', 'bogus-d', w.alice.id)).toEqual(LIMITED);
   });
 
+  it('does not limit requests without a client address (in-process: they would share one count)', async () => {
+    await setup({ AUTH_FAILURES_PER_IP_PER_MINUTE: '2' });
+    for (let i = 0; i < 5; i++) {
+      const r = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, { profile: { givenName: 'X' } }, `bogus-${i}`);
+      expect(r.status).toBe(401);
+    }
+  });
+
   it('AUTH_FAILURES_PER_IP_PER_MINUTE=0 turns the limit off', async () => {
     await setup({ AUTH_FAILURES_PER_IP_PER_MINUTE: '0' });
     for (let i = 0; i < 20; i++) {
