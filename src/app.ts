@@ -15,8 +15,10 @@ import type { PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
 import { createGrpcPlugin } from './grpc/grpc-plugin.js';
-import { useCredentialCheckRateLimit } from './http/rate-limit.js';
+import { FailedAuthenticationLimit } from './http/auth-limit.js';
+import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
+import { windowCounterFor } from './http/window-counter.js';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
 import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
 import { createMetrics, type Metrics, RequestLog, useObservability } from './observability/observability.js';
@@ -54,16 +56,22 @@ function needsViewer(args: ExecutionArgs): boolean {
   );
 }
 
-/** Spec §2.1: authentication is the first check, before any shape validation. */
-function useAuthenticationFirst(): Plugin<GraphQLContext> {
+/**
+ * Spec §2.1: authentication is the first check, before any shape validation. An address past its
+ * limit of failed authentications is answered 429 before the token is looked up (issue 16.8).
+ */
+function useAuthenticationFirst(limit: FailedAuthenticationLimit): Plugin<GraphQLContext> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       if (!needsViewer(args)) return;
+      const context = args.contextValue as GraphQLContext;
+      const ip = clientIp(context as unknown as Record<string, unknown>);
       try {
-        await (args.contextValue as GraphQLContext).operations.authenticate();
+        limit.check(ip);
+        await context.operations.authenticate();
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        setResultAndStopExecution({ errors: [domainToGraphQLError(error)], data: null });
+        setResultAndStopExecution({ errors: [domainToGraphQLError(await limit.failed(ip, error))], data: null });
       }
     },
   };
@@ -173,6 +181,10 @@ export function createApp(deps: AppDeps) {
     requestLog.info(request).userId = viewer.userId;
   });
   const onUnexpected = unexpectedErrorLogger(logger);
+  // Rate-limit counters: in the database on PostgreSQL (shared by every instance), else in memory.
+  const now = () => clock.now().getTime();
+  const counter = windowCounterFor(database, WINDOW_MS, now);
+  const failedAuthentications = new FailedAuthenticationLimit(config.authFailuresPerIpPerMinute, counter, now);
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     ...requestFrame({ config, logger, metrics, onUnexpected }),
@@ -193,7 +205,7 @@ export function createApp(deps: AppDeps) {
     plugins: framePlugins(
       { config, logger, metrics, requestLog },
       {
-        execution: [useAuthenticationFirst()],
+        execution: [useAuthenticationFirst(failedAuthentications)],
         routes: [
           createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
           createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
@@ -202,7 +214,8 @@ export function createApp(deps: AppDeps) {
           useCredentialCheckRateLimit({
             perUser: config.credentialChecksPerUserPerMinute,
             perIp: config.credentialChecksPerIpPerMinute,
-            now: () => clock.now().getTime(),
+            now,
+            ...(database.engine === 'postgres' ? { counter } : {}),
           }),
           useReadiness(() => database.ping()),
         ],

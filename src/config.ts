@@ -35,11 +35,13 @@ const schema = z.object({
   REQUEST_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   HTTP2_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   HTTP2_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(100),
+  HTTP2_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(500),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
   CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  AUTH_FAILURES_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(100),
   // Notification delivery (src/domain/notify): no SMTP_URL / SMS_WEBHOOK_URL = that channel is off.
   SMTP_URL: z
     .string()
@@ -86,6 +88,8 @@ export interface Config {
   /** An HTTP/2 session without any frame for this long is closed. */
   readonly http2IdleTimeoutMs: number;
   readonly http2MaxConcurrentStreams: number;
+  /** h2c sessions open at once; more connections are refused with GOAWAY (ENHANCE_YOUR_CALM). */
+  readonly http2MaxSessions: number;
   /** GraphiQL and introspection: on unless NODE_ENV=production, where GRAPHIQL/INTROSPECTION=true re-enable them. */
   readonly graphiql: boolean;
   readonly introspection: boolean;
@@ -94,6 +98,8 @@ export interface Config {
   /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
   readonly credentialChecksPerUserPerMinute: number;
   readonly credentialChecksPerIpPerMinute: number;
+  /** Failed authentications per client IP in a fixed minute before 429 (0 = unlimited). */
+  readonly authFailuresPerIpPerMinute: number;
   /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
   readonly notify: NotifyConfig;
 }
@@ -170,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestBodyTimeoutMs: v.REQUEST_BODY_TIMEOUT_MS,
     http2IdleTimeoutMs: v.HTTP2_IDLE_TIMEOUT_MS,
     http2MaxConcurrentStreams: v.HTTP2_MAX_CONCURRENT_STREAMS,
+    http2MaxSessions: v.HTTP2_MAX_SESSIONS,
     graphiql: v.GRAPHIQL ? v.GRAPHIQL === 'true' : v.NODE_ENV !== 'production',
     introspection: v.INTROSPECTION ? v.INTROSPECTION === 'true' : v.NODE_ENV !== 'production',
     corsOrigins: Object.freeze(
@@ -179,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
     credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
+    authFailuresPerIpPerMinute: v.AUTH_FAILURES_PER_IP_PER_MINUTE,
     notify: Object.freeze({
       smtpUrl: v.SMTP_URL,
       smtpFrom: v.SMTP_FROM,

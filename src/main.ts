@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     bodyTimeoutMs: config.requestBodyTimeoutMs,
     idleTimeoutMs: config.http2IdleTimeoutMs,
     maxConcurrentStreams: config.http2MaxConcurrentStreams,
+    maxSessions: config.http2MaxSessions,
   });
   server.listen(config.port, config.host, () => {
     const address = server.address();

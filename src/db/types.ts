@@ -107,6 +107,13 @@ export interface NotificationOutboxTable {
   sent_at: string | null;
 }
 
+/** Rate-limit hits per key and fixed window (PostgreSQL; src/http/window-counter.ts). */
+export interface RateLimitHitsTable {
+  key: string;
+  window_index: number;
+  hits: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   org_domains: OrgDomainsTable;
@@ -117,6 +124,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   verification_codes: VerificationCodesTable;
   notification_outbox: NotificationOutboxTable;
+  rate_limit_hits: RateLimitHitsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

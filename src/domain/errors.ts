@@ -145,6 +145,13 @@ export const Errors = catalogue({
   verificationCodeInvalid: make(C.INVALID_ARGUMENT, 'COMMAND-eis9R', 'Code is invalid'),
   emailCodeEmpty: make(C.FAILED_PRECONDITION, 'EMAIL-5w5ilin4yt', 'Code is empty'),
   phoneCodeEmpty: make(C.FAILED_PRECONDITION, 'PHONE-5xrra88eq8', 'Code is empty'),
+  // Failed authentications per client IP count in windows of one minute (src/http/auth-limit.ts).
+  authenticationRateLimited: make(
+    C.RESOURCE_EXHAUSTED,
+    'GATEWAY-AUTH429',
+    'Too many failed authentications from this address; try again later',
+    { retryAfterSeconds: 60 },
+  ),
 });
 
 export type ErrorName = keyof typeof Errors;

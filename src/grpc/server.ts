@@ -6,7 +6,8 @@
 // everything else falls through to yoga. HTTP/1.1 connections go on to the server as before.
 // Graceful shutdown keeps working: closeIdleConnections/closeAllConnections also close the
 // HTTP/2 sessions. `createGatewayServer` is that server with its bounds: HTTP/1.1 request and
-// header timeouts, HTTP/2 session idle timeout, per-stream body timeout, stream and header limits.
+// header timeouts, HTTP/2 session idle timeout, per-stream body timeout, stream and header limits,
+// a cap on concurrent h2c sessions.
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
@@ -38,12 +39,23 @@ export interface H2cOptions {
   idleTimeoutMs?: number;
   /** Streams one session may have open at once (default 100). */
   maxConcurrentStreams?: number;
+  /** h2c sessions open at once; a connection past this is refused with GOAWAY (default 500). */
+  maxSessions?: number;
 }
 
 /** Bounds of the HTTP/2 side: memory per session, header sizes (node:http2's units). */
 const MAX_SESSION_MEMORY_MB = 4;
 const MAX_HEADER_LIST_BYTES = 16 * 1024;
 const MAX_HEADER_PAIRS = 64;
+
+/**
+ * What a refused h2c connection gets before it is closed: the server preface (an empty SETTINGS
+ * frame) and GOAWAY with last stream 0 and ENHANCE_YOUR_CALM, so the client knows why.
+ */
+const REFUSAL = Buffer.from([
+  ...[0, 0, 0, 0x04, 0, 0, 0, 0, 0],
+  ...[0, 0, 8, 0x07, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, http2Constants.NGHTTP2_ENHANCE_YOUR_CALM],
+]);
 
 /** Reads until the first bytes tell HTTP/2's preface from HTTP/1.1; hands over what it read. */
 function sniff(socket: Socket, decide: (http2: boolean, head: Buffer) => void): void {
@@ -133,6 +145,7 @@ export function enableH2c(
     stream.once('close', () => clearTimeout(stalled));
   });
   const sessions = new Set<ServerHttp2Session>();
+  const maxSessions = options.maxSessions ?? 500;
   http2.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
@@ -157,8 +170,15 @@ export function enableH2c(
     sniff(socket, (isHttp2, head) => {
       clearTimeout(silent);
       undecided.delete(socket);
-      if (isHttp2) http2.emit('connection', replay(socket, head));
-      else {
+      if (isHttp2) {
+        // Bounded: every session costs memory and loop time however little it sends (issue 16.2).
+        if (sessions.size >= maxSessions) {
+          socket.end(REFUSAL);
+          socket.setTimeout(1_000, () => socket.destroy());
+          return;
+        }
+        http2.emit('connection', replay(socket, head));
+      } else {
         socket.unshift(head);
         for (const listener of http1Listeners) listener.call(server, socket);
         socket.resume();

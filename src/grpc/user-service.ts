@@ -36,9 +36,12 @@ export function contextValuesWith(serverContext: Record<string, unknown>): Conte
   return createContextValues().set(SERVER_CONTEXT, serverContext);
 }
 
-/** The wire error as ZITADEL's gRPC status: code, message and detail messages. */
+/**
+ * The wire error as ZITADEL's gRPC status: code, message and detail messages; its headers (e.g.
+ * Retry-After) as the error's metadata, which Connect sends as response headers.
+ */
 function connectError(error: WireError): ConnectError {
-  return new ConnectError(error.message, error.code as Code, undefined, error.details);
+  return new ConnectError(error.message, error.code as Code, error.headers, error.details);
 }
 
 /**

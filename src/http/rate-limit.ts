@@ -1,13 +1,15 @@
 // A per-user and per-client-IP limit on password and code checks (429 RESOURCE_EXHAUSTED).
-// In-memory sliding windows: the limit holds per gateway instance, not across a cluster.
+// SQLite: in-memory sliding windows (one instance per database file). PostgreSQL: fixed windows
+// counted in the database (src/http/window-counter.ts), so the limit holds across instances.
 // It wraps the request's credential-check budget, so every check counts — each alias of a
 // GraphQL request as well as each request.
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../context.js';
 import { Errors } from '../domain/errors.js';
+import type { WindowCounter } from './window-counter.js';
 
 // One minute: the catalogue's Retry-After for `rateLimited` says the same.
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
 const MAX_KEYS = 10_000;
 
 /** Counts events per key in a sliding window of `windowMs`. A limit of 0 means unlimited. */
@@ -44,35 +46,63 @@ export class SlidingWindowLimiter {
   }
 }
 
+interface Limiter {
+  /** Records one event for `key`; false when the key is over its limit. */
+  take(key: string): boolean | Promise<boolean>;
+}
+
+/** A limit counted in a shared WindowCounter (fixed windows). */
+class CountedLimiter {
+  constructor(
+    private readonly limit: number,
+    private readonly counter: WindowCounter,
+    private readonly prefix: string,
+  ) {}
+
+  async take(key: string): Promise<boolean> {
+    if (this.limit <= 0) return true;
+    return (await this.counter.hit(`${this.prefix}:${key}`)).count <= this.limit;
+  }
+}
+
 export interface CredentialRateLimitOptions {
   perUser: number;
   perIp: number;
   /** Milliseconds since the epoch (the app's clock, so tests can move the window). */
   now: () => number;
+  /** Count in this shared counter (PostgreSQL) instead of this instance's memory. */
+  counter?: WindowCounter;
 }
 
+/** What clientIp answers without a socket (a request made in-process, e.g. app.fetch). */
+export const UNKNOWN_CLIENT = 'unknown';
+
 /** The client address: the socket's peer (X-Forwarded-For is not trusted). */
-function clientIp(context: Record<string, unknown>): string {
+export function clientIp(context: Record<string, unknown>): string {
   const req = context.req as { socket?: { remoteAddress?: string } } | undefined;
-  return req?.socket?.remoteAddress ?? 'unknown';
+  return req?.socket?.remoteAddress ?? UNKNOWN_CLIENT;
 }
 
 export function useCredentialCheckRateLimit(options: CredentialRateLimitOptions): Plugin<GraphQLContext> {
-  const byUser = new SlidingWindowLimiter(options.perUser, options.now);
-  const byIp = new SlidingWindowLimiter(options.perIp, options.now);
+  const { counter } = options;
+  const byUser: Limiter = counter
+    ? new CountedLimiter(options.perUser, counter, 'credential-user')
+    : new SlidingWindowLimiter(options.perUser, options.now);
+  const byIp: Limiter = counter
+    ? new CountedLimiter(options.perIp, counter, 'credential-ip')
+    : new SlidingWindowLimiter(options.perIp, options.now);
   return {
     onContextBuilding() {
       return ({ context }) => {
-        const budget = context.budget;
-        if (!budget) return;
+        const inner = context.budget;
+        if (!inner) return;
         const ip = clientIp(context as unknown as Record<string, unknown>);
-        // Wrapped in place: the request's operations hold this budget object already (extending the
-        // context would give them a stale copy without the limit).
-        const inner = budget.consumeCredentialCheck.bind(budget);
-        budget.consumeCredentialCheck = (userId?: string) => {
-          inner(userId);
-          const ipOk = byIp.take(ip);
-          const userOk = userId === undefined || byUser.take(userId);
+        const own = inner.consumeCredentialCheck.bind(inner);
+        // Wrapped in place: the request's operations hold this budget object (yoga's context is
+        // a copy of the one the context factory built, so replacing the property would not reach them).
+        inner.consumeCredentialCheck = async (userId?: string) => {
+          await own(userId);
+          const [ipOk, userOk] = await Promise.all([byIp.take(ip), userId === undefined || byUser.take(userId)]);
           if (!ipOk || !userOk) throw Errors.rateLimited();
         };
       };

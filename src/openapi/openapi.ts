@@ -25,7 +25,10 @@ const errors = {
   '404': json(ref('Error'), 'User not found, or no role reaching its organization (code 5).'),
   '405': json(ref('Error'), 'Another method on this path.'),
   '412': json(ref('Error'), 'If-Match named another sequence (GATEWAY-SEQ412).'),
-  '429': json(ref('Error'), 'Too many password or code checks (code 8); see Retry-After.'),
+  '429': json(
+    ref('Error'),
+    'Too many password or code checks (GATEWAY-RATE429), or too many failed authentications from this address (GATEWAY-AUTH429); code 8, see Retry-After.',
+  ),
   '503': json(ref('Error'), 'The database is unavailable (code 14, GATEWAY-DB503); see Retry-After.'),
   default: json(ref('Error'), 'Any other error (409 ALREADY_EXISTS, 500 INTERNAL, …).'),
 };

@@ -12,6 +12,7 @@ import { UserChange } from './change-set.js';
 import { codeMatches } from './codes.js';
 import type { Details, User } from './model.js';
 import { linkPayload } from './sections/notification.js';
+import type { BudgetTaken } from './sections/password.js';
 import type { CodeKind, UserStore } from './store.js';
 import { parseUrlTemplate } from './url-template.js';
 
@@ -42,7 +43,7 @@ export interface ContactCodeDeps {
   store: UserStore;
   clock: Clock;
   /** Takes one credential check from the request's budget (throws when over a limit). */
-  consumeCredentialCheck(userId: string): void;
+  consumeCredentialCheck(userId: string): BudgetTaken;
   /** Tries of a write that lost a race before answering `concurrentUpdate`. */
   maxWriteAttempts: number;
   /** Told about committed changes, by section (metrics). */
@@ -79,7 +80,7 @@ export async function verifyContactCode(
     const user = await contactOwner(deps.store, viewer, kind, cmd.userId, false);
     if (!budgetTaken) {
       budgetTaken = true;
-      deps.consumeCredentialCheck(user.id);
+      await deps.consumeCredentialCheck(user.id);
     }
     const now = deps.clock.now();
     const pending = await deps.store.pendingCode(user.id, kind as CodeKind);

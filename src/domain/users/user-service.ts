@@ -34,7 +34,13 @@ import type { Details, User } from './model.js';
 import { checkImportedHash, type PasswordHasher } from './passwords.js';
 import { changeEmail } from './sections/email.js';
 import { linkPayload } from './sections/notification.js';
-import { type CredentialCheck, changePassword, credentialCheckFor, type PasswordDeps } from './sections/password.js';
+import {
+  type BudgetTaken,
+  type CredentialCheck,
+  changePassword,
+  credentialCheckFor,
+  type PasswordDeps,
+} from './sections/password.js';
 import { changePhone } from './sections/phone.js';
 import { changeProfile } from './sections/profile.js';
 import { changeUsername } from './sections/username.js';
@@ -47,8 +53,11 @@ export { failureDelayMs } from './sections/password.js';
 
 /** Per-request state shared by every operation of one GraphQL request. */
 export interface RequestBudget {
-  /** Throws when the request already checked a password or code (aliases cannot multiply tries). */
-  consumeCredentialCheck(userId?: string): void;
+  /**
+   * Throws (or rejects) when the request already checked a password or code (aliases cannot
+   * multiply tries) or a rate limit is reached; may wait for a limit's shared counter.
+   */
+  consumeCredentialCheck(userId?: string): BudgetTaken;
 }
 
 export interface UserServiceDeps {

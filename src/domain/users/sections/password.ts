@@ -25,6 +25,9 @@ export interface CredentialContext {
   viewer: Viewer;
 }
 
+/** Taking the budget may wait for a shared counter (the rate limit on PostgreSQL). */
+export type BudgetTaken = void | Promise<void>;
+
 /** One way of proving the right to set the password (spec §4.5 step 2). */
 export interface CredentialCheck {
   readonly kind: 'resetCode' | 'currentPassword' | 'permission';
@@ -41,11 +44,11 @@ export function failureDelayMs(failures: number): number {
 }
 
 /** The pending password-reset code must match; it is consumed by the write. */
-function resetCode(code: string, takeBudget: () => void): CredentialCheck {
+function resetCode(code: string, takeBudget: () => BudgetTaken): CredentialCheck {
   return {
     kind: 'resetCode',
     async verify({ deps, change }) {
-      takeBudget();
+      await takeBudget();
       const pending = await deps.store.pendingCode(change.user.id, 'password_reset');
       if (!pending) throw Errors.codeNotFound();
       if (pending.expiresAt <= deps.clock.now().toISOString()) throw Errors.codeExpired();
@@ -59,12 +62,12 @@ function resetCode(code: string, takeBudget: () => void): CredentialCheck {
  * The current password must verify; a failure is recorded (and may lock the user). A new password
  * equal to the supplied current one is refused first, before any check (spec §4.5 step 3).
  */
-function currentPassword(plain: string, takeBudget: () => void): CredentialCheck {
+function currentPassword(plain: string, takeBudget: () => BudgetTaken): CredentialCheck {
   return {
     kind: 'currentPassword',
     async verify({ deps, change, viewer }, newPlain) {
       if (newPlain === plain) throw Errors.passwordSameAsCurrent();
-      takeBudget();
+      await takeBudget();
       const { user } = change;
       if (user.state === 'locked') throw Errors.userLocked();
       if (user.passwordHash === null) throw Errors.passwordNotSet();
@@ -100,7 +103,7 @@ const permission: CredentialCheck = {
  * The check this command asks for. `takeBudget` counts a password or code check against the
  * request's budget; it is called at most once however often the write is retried.
  */
-export function credentialCheckFor(password: PasswordCommand, takeBudget: () => void): CredentialCheck {
+export function credentialCheckFor(password: PasswordCommand, takeBudget: () => BudgetTaken): CredentialCheck {
   const once = onlyOnce(takeBudget);
   if (password.verificationCode !== undefined) return resetCode(password.verificationCode, once);
   if (password.currentPassword !== undefined) return currentPassword(password.currentPassword, once);
@@ -149,11 +152,11 @@ export async function changePassword(
 }
 
 /** `fn` on the first call; later calls do nothing. */
-export function onlyOnce(fn: () => void): () => void {
+export function onlyOnce(fn: () => BudgetTaken): () => BudgetTaken {
   let done = false;
   return () => {
     if (done) return;
     done = true;
-    fn();
+    return fn();
   };
 }
