@@ -128,6 +128,19 @@ export const Errors = catalogue({
   // An x-zitadel-orgid header naming no organization (checked after the token, as upstream).
   orgNotFound: make(C.PERMISSION_DENIED, 'AUTH-Bs7Ds', "Organisation doesn't exist"),
   emailDisplayName: make(C.INVALID_ARGUMENT, 'EMAIL-599GV', 'Email is invalid'),
+
+  // Upstream mode (src/upstream): failures to reach the upstream ZITADEL, and what it cannot do.
+  // Retry-After here is the default; an open circuit breaker sends the time until its next probe.
+  upstreamUnavailable: make(C.UNAVAILABLE, 'GATEWAY-UPSTREAM503', 'The upstream ZITADEL is unavailable', {
+    status: 503,
+    retryAfterSeconds: 1,
+  }),
+  upstreamTimeout: make(C.DEADLINE_EXCEEDED, 'GATEWAY-UPSTREAM504', 'The upstream ZITADEL did not answer in time', {
+    status: 504,
+  }),
+  upstreamUnsupported: make(C.UNIMPLEMENTED, 'GATEWAY-UPSTREAM501', 'This is not available in upstream mode', {
+    status: 501,
+  }),
 });
 
 export type ErrorName = keyof typeof Errors;
