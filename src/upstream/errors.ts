@@ -6,7 +6,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { DomainError, Errors } from '../domain/errors.js';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../grpc/gen/zitadel/message_pb.js';
-import { GRPC_CODES, type GrpcCode } from '../grpc-status.js';
+import type { GrpcCode } from '../grpc-status.js';
 
 export const UPSTREAM_UNAVAILABLE_ID = 'GATEWAY-UPSTREAM503';
 export const UPSTREAM_TIMEOUT_ID = 'GATEWAY-UPSTREAM504';
@@ -53,8 +53,17 @@ export const UpstreamErrors = {
   },
 } as const;
 
-/** Codes that, without an ErrorDetail, mean the call never got an answer from upstream's application. */
-const TRANSPORT_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.Aborted, Code.DeadlineExceeded]);
+/**
+ * Codes that, without an ErrorDetail, mean the call never got an answer from upstream's application.
+ * Canceled included: the gateway never cancels a call itself (its deadline is DeadlineExceeded), so
+ * a cancel is an HTTP/2 stream reset on a dying connection (seen when a proxy drops connections).
+ */
+const TRANSPORT_CODES: ReadonlySet<Code> = new Set([
+  Code.Canceled,
+  Code.Unavailable,
+  Code.Aborted,
+  Code.DeadlineExceeded,
+]);
 
 /** True when a Node error code (ECONNRESET, a TLS verification code, an HTTP/2 error…) is in the cause chain. */
 function hasNodeCause(error: Error): boolean {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GRPC_CODES } from '../../src/grpc-status.js';
 import { asGraphQLDetails } from '../support/faces.js';
 import { createHarness, type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
+import { THROUGH_UPSTREAM } from '../support/upstream-front.js';
 
 let h: Harness;
 let w: World;
@@ -87,7 +88,7 @@ const details = (sequence: number, resourceOwner: string, changeDate = '2026-11-
 async function gqlWithHeader(authorization: string | undefined, query: string, variables: Input = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await h.app.yoga.fetch('http://gateway/graphql', {
+  const res = await h.gateway.yoga.fetch('http://gateway/graphql', {
     method: 'POST',
     headers,
     body: JSON.stringify({ query, variables }),
@@ -182,6 +183,9 @@ describe('authentication (§5)', () => {
     });
     const rest = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, toRest(input));
     expect(rest).toMatchObject({ status: 401, body: { code: 16, message: 'auth header missing' } });
+    // Upstream mode cannot tell an unknown token from a known one without a round trip, and an
+    // invalid request never costs one (issue 18): there the shape rules answer a well-formed token.
+    if (THROUGH_UPSTREAM) return;
     // …and with an unknown token it is AUTH-7fs1e, not a 400.
     expect(await update('rest', 'nope', w.alice.id, input)).toEqual(TOKEN_INVALID);
     expect(await update('graphql', 'nope', w.alice.id, input)).toEqual(TOKEN_INVALID);
@@ -460,11 +464,11 @@ describe('upstream fidelity: roles and authentication edges (issue 14)', () => {
     });
     const res =
       face === 'graphql'
-        ? await h.app.yoga.fetch(
+        ? await h.gateway.yoga.fetch(
             'http://gateway/graphql',
             init({ query: MUTATION, variables: { input: { userId, ...RENAME_ONLY } } }),
           )
-        : await h.app.yoga.fetch(`http://gateway/v2/users/human/${userId}`, init(RENAME_ONLY, 'PUT'));
+        : await h.gateway.yoga.fetch(`http://gateway/v2/users/human/${userId}`, init(RENAME_ONLY, 'PUT'));
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
