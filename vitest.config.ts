@@ -31,6 +31,7 @@ const THROUGH_UPSTREAM = [
   'test/integration/password.test.ts',
   'test/integration/password-reset.test.ts',
   'test/integration/auth-permissions.test.ts',
+  'test/integration/grpc.test.ts',
 ];
 
 export default defineConfig(async () => {

@@ -17,6 +17,9 @@
 //    REST profile update, GraphQL profile update on NORMAL / synchronous_commit=off, password update,
 //    raw bcrypt hash+verify pairs; then profile-update p99 latency at a fixed rate, alone and
 //    while password updates saturate the hashing threads.
+//    Upstream phase (issue 18): a gateway in upstream mode (ZITADEL_URL = the measured gateway,
+//    which stands in for ZITADEL) takes the same GraphQL profile updates in the same rounds; its
+//    throughput and fixed-rate p50/p99 are compared with calling the stand-in directly.
 // 4. Checks that every counted 2xx really wrote (events in the database), prints a table, the
 //    durability line (and on PostgreSQL the scale-out line), and as the last line one JSON
 //    object with exactly the issue's keys (the same in both modes; the two-instance figure is in
@@ -135,7 +138,17 @@ async function main() {
         PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       ),
     );
-    log(`ready: gateway ${full.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`);
+    // Upstream mode in front of the measured gateway: no database of its own, calls over h2c.
+    const upstream = await track(
+      startServer('gateway (upstream mode)', GATEWAY, {
+        ...gatewayEnv,
+        ZITADEL_URL: full.base,
+        ZITADEL_INSECURE: 'true',
+      }),
+    );
+    log(
+      `ready: gateway ${full.readyMs.toFixed(0)} ms, upstream mode ${upstream.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`,
+    );
 
     const verified: string[] = [];
     /**
@@ -173,6 +186,7 @@ async function main() {
     if (second) await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.warmupSeconds, CONNECTIONS);
     await writes('rest', full.base, body.rest, PLAN.warmupSeconds, CONNECTIONS);
     await writes('graphql-normal', normal.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+    await writes('graphql-upstream', upstream.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
 
     const m = {
       echo: [] as number[],
@@ -180,6 +194,7 @@ async function main() {
       two: [] as number[],
       rest: [] as number[],
       normal: [] as number[],
+      upstream: [] as number[],
     };
     const pw = { update: [] as number[], raw: [] as number[] };
     for (let round = 1; round <= PLAN.rounds; round++) {
@@ -190,6 +205,7 @@ async function main() {
         m.two.push(await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.seconds, CONNECTIONS));
       m.rest.push(await writes('rest', full.base, body.rest, PLAN.seconds, CONNECTIONS));
       m.normal.push(await writes('graphql-normal', normal.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      m.upstream.push(await writes('graphql-upstream', upstream.base, body.graphql, PLAN.seconds, CONNECTIONS));
       pw.update.push(await writes('password', full.base, body.password, PLAN.passwordSeconds, PASSWORD_PARALLELISM));
       pw.raw.push(await bcryptRaw(PLAN.passwordSeconds, PASSWORD_PARALLELISM));
     }
@@ -207,6 +223,15 @@ async function main() {
       if (s.other > 0 || s.errors > 0) throw new Error(`password load: ${s.other} non-2xx, ${s.errors} errors`);
     }
 
+    // Added latency of upstream mode: the same fixed-rate probe, directly and through upstream mode, alternating.
+    const direct: number[] = [];
+    const through: number[] = [];
+    for (let round = 1; round <= PLAN.latencyRounds; round++) {
+      log(`upstream latency ${round}/${PLAN.latencyRounds} …`);
+      direct.push(...(await probe(full.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
+      through.push(...(await probe(upstream.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
+    }
+
     const rss = Math.max(...[full, normal, second].map((s) => (s ? peakRssMb(s.child.pid as number) : 0)));
     const result = {
       echo_rps: Math.round(median(m.echo)),
@@ -220,6 +245,8 @@ async function main() {
       ready_ms: Math.round(full.readyMs),
     };
     const normalRps = Math.round(median(m.normal));
+    const upstreamRps = Math.round(median(m.upstream));
+    const added = (p: number) => percentile(through, p) - percentile(direct, p);
 
     const targets: [string, number, string, boolean][] = [
       ['graphql_update_rps / echo_rps', result.graphql_update_rps / result.echo_rps, '≥ 0.8', false],
@@ -255,6 +282,11 @@ async function main() {
       ],
       ['rss_peak_mb', String(result.rss_peak_mb)],
       ['ready_ms', String(result.ready_ms)],
+      ['upstream mode: graphql_update_rps (→ the gateway above as ZITADEL)', String(upstreamRps), m.upstream],
+      [
+        '  p50 / p99 direct vs through upstream mode (ms)',
+        `${percentile(direct, 50).toFixed(2)} / ${percentile(direct, 99).toFixed(2)} vs ${percentile(through, 50).toFixed(2)} / ${percentile(through, 99).toFixed(2)}`,
+      ],
     ];
     if (second) {
       const label = `graphql_update_rps (2 instances, ${CONNECTIONS / 2} + ${CONNECTIONS / 2} connections)`;
@@ -295,6 +327,12 @@ async function main() {
           `the gateways and the load generator share these ${availableParallelism()} cores`,
       );
     }
+    out.push(
+      `upstream mode (GraphQL profile update → upstream-mode gateway → gRPC → the gateway as ZITADEL): ` +
+        `added latency p50 ${added(50).toFixed(2)} ms, p99 ${added(99).toFixed(2)} ms at ${probeRate} req/s; ` +
+        `throughput ${upstreamRps} vs ${result.graphql_update_rps} req/s direct, × ${(upstreamRps / result.graphql_update_rps).toFixed(2)} ` +
+        `(per round: ${perRound(m.upstream)}); both processes and the load generator share these ${availableParallelism()} cores`,
+    );
     out.push(`verified writes (2xx answers, each matched by one event): ${verified.length} phases`);
     if (PROFILE) out.push(`CPU profiles of the gateway: ${profileDir}/*.cpuprofile (written when it stops)`);
     for (const server of servers) {
