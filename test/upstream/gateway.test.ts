@@ -3,6 +3,7 @@
 // at the deadline and an unreachable one 503 with Retry-After on every face — never a 500, never a
 // hang — /ready follows upstream, and once upstream is back every face recovers by itself. The
 // contract files run through the same kind of front in the vitest project "upstream".
+import { readFileSync } from 'node:fs';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { createLogger } from '../../src/logger.js';
+import { UPSTREAM_CONFIG_VARIABLES } from '../../src/upstream/config.js';
 import { type FaultPeer, startFaultPeer } from '../support/fault-peer.js';
 import { type Served, serveOnLoopback } from '../support/upstream-front.js';
 import { type StandIn, settingsFor, startStandIn } from './stand-in.js';
@@ -200,6 +202,15 @@ describe.each(FACES)('%s through the upstream-mode gateway', (face) => {
 });
 
 describe('the gateway in upstream mode', () => {
+  it('documents every upstream variable in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const documented = new Set(
+      [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)`(?: \/ `([A-Z][A-Z0-9_]*)`)? \|/gm)].flatMap((m) => m.slice(1)),
+    );
+    expect(UPSTREAM_CONFIG_VARIABLES).toHaveLength(11);
+    expect(UPSTREAM_CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
+  });
+
   it('is ready while upstream answers (even its 401 to the probe proves it is up)', async () => {
     expect(await ready()).toBe(200);
   });
