@@ -160,8 +160,10 @@ async function main() {
       const r = await loadSplit([base].flat(), token, b, seconds, connections);
       // Requests still in flight when the phase ended may commit a little later: wait until the
       // event count stands still, so neither this phase nor the next one counts them wrongly.
-      let last = -1;
-      for (let i = 0, now = await db.countEvents(); i < 100 && now !== last; i++, now = await db.countEvents()) {
+      // Still = unchanged for 5 checks in a row (one 100 ms pause is too short on a loaded machine).
+      for (let i = 0, last = -1, still = 0; i < 200 && still < 5; i++) {
+        const now = await db.countEvents();
+        still = now === last ? still + 1 : 0;
         last = now;
         await new Promise((done) => setTimeout(done, 100));
       }
