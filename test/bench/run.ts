@@ -81,7 +81,8 @@ const CONNECTIONS = 32;
 const PASSWORD_PARALLELISM = 4;
 /**
  * The latency probe: an open loop at a fixed rate well below saturation — this share of the
- * profile-update throughput measured in the same run (so a busier machine gets a lighter probe),
+ * profile-update throughput measured in the same run, directly or through upstream mode, whichever
+ * is lower (so a busier machine gets a lighter probe),
  * within 20–200 requests per second.
  */
 const PROBE_SHARE = 0.25;
@@ -212,7 +213,11 @@ async function main() {
       pw.raw.push(await bcryptRaw(PLAN.passwordSeconds, PASSWORD_PARALLELISM));
     }
 
-    const probeRate = Math.max(20, Math.min(200, Math.round(PROBE_SHARE * median(m.graphql))));
+    // Below saturation on every path it probes: the upstream-mode chain (two processes) is the slower one.
+    const probeRate = Math.max(
+      20,
+      Math.min(200, Math.round(PROBE_SHARE * Math.min(median(m.graphql), median(m.upstream)))),
+    );
     const idle: number[] = [];
     const loaded: number[] = [];
     const through: number[] = [];
