@@ -24,6 +24,16 @@ const POSTGRES_ONLY = 'test/integration/pg-*.test.ts';
 // Beyond test/integration, harness tests whose point is concurrency, which differs most by engine.
 const ALSO_ON_POSTGRES = ['test/reliability/concurrency.test.ts'];
 
+// Contract files that run a second time through an upstream-mode gateway.
+const THROUGH_UPSTREAM = [
+  'test/integration/username-profile.test.ts',
+  'test/integration/email-phone.test.ts',
+  'test/integration/password.test.ts',
+  'test/integration/password-reset.test.ts',
+  'test/integration/auth-permissions.test.ts',
+  'test/integration/grpc.test.ts',
+];
+
 export default defineConfig(async () => {
   const unreachable = await postgresUnreachable(databaseUrl);
   const where = new URL(databaseUrl).host;
@@ -41,6 +51,12 @@ export default defineConfig(async () => {
       },
     },
   ];
+  // Upstream mode (issue 18): the contract files again, each harness's calls going through an
+  // upstream-mode gateway whose upstream is the harness's own app (test/support/upstream-front.ts).
+  projects.push({
+    extends: true,
+    test: { name: 'upstream', include: THROUGH_UPSTREAM, env: { TEST_ENGINE: 'sqlite', TEST_GATEWAY: 'upstream' } },
+  });
   if (unreachable) {
     const notice = `\n*** SKIPPED: the PostgreSQL run of the integration suite — ${where} is unreachable (${unreachable}).\n*** Set TEST_DATABASE_URL to a reachable PostgreSQL (CI=true makes this an error).\n`;
     console.warn(notice);

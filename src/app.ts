@@ -4,7 +4,7 @@
 import { type ExecutionArgs, Kind, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Config } from './config.js';
-import { createContext, type GraphQLContext, localOperationsFactory } from './context.js';
+import { createContext, type GraphQLContext, localOperationsFactory, type OperationsFactory } from './context.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { AuthRepository } from './domain/auth/auth-repository.js';
 import { Authenticator } from './domain/auth/authenticate.js';
@@ -18,7 +18,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { FailedAuthenticationLimit } from './http/auth-limit.js';
 import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
-import { windowCounterFor } from './http/window-counter.js';
+import { MemoryWindowCounter, windowCounterFor } from './http/window-counter.js';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
 import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
 import { createMetrics, type Metrics, RequestLog, useObservability } from './observability/observability.js';
@@ -27,6 +27,10 @@ import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
+import { forwardedHeaders, UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
+import type { UpstreamSettings } from './upstream/config.js';
+import { combineObservers, upstreamLogObserver, upstreamMetrics } from './upstream/metrics.js';
+import { UpstreamUserOperations } from './upstream/operations.js';
 
 export interface AppDeps {
   database: DatabaseHandle;
@@ -155,7 +159,73 @@ export function framePlugins(
   ];
 }
 
-export function createApp(deps: AppDeps) {
+/** What createApp needs in upstream mode: upstream's settings instead of a database (issue 18). */
+export interface UpstreamAppDeps {
+  upstream: UpstreamSettings;
+  config: Config;
+  logger: Logger;
+  /** Client options for tests (clock, randomness, extra CAs); the app adds its metrics and log observer. */
+  upstreamOptions?: UpstreamClientOptions;
+}
+
+interface GatewayParts {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  requestLog: RequestLog;
+  operationsFor: OperationsFactory;
+  /** Failed authentications per client IP (429 past the limit; off in upstream mode, where upstream decides). */
+  authFailures: FailedAuthenticationLimit;
+  /** The backend's own plugins, after the frame's (rate limits, the readiness probe). */
+  // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
+  late: Plugin<any>[];
+}
+
+/** The yoga instance around a backend: GraphQL, REST, gRPC, GraphiQL, the frame's plugins. */
+function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authFailures, late }: GatewayParts) {
+  const onUnexpected = unexpectedErrorLogger(logger);
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    ...requestFrame({ config, logger, metrics, onUnexpected }),
+    schema,
+    // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
+    // Loaded on first use: the bundle costs ~45 MB of memory, wasted where GraphiQL is off.
+    renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
+    graphiql: config.graphiql && {
+      title: 'user-gateway',
+      headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
+      defaultQuery: `mutation Rename {
+  updateHumanUser(input: { userId: "<user id>", profile: { givenName: "Ada", familyName: "Lovelace" } }) {
+    details { sequence changeDate resourceOwner }
+  }
+}`,
+    },
+    context: ({ request }) => createContext(operationsFor, request),
+    plugins: framePlugins(
+      { config, logger, metrics, requestLog },
+      {
+        execution: [useAuthenticationFirst(authFailures)],
+        routes: [
+          createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
+          createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
+        ],
+        late,
+      },
+    ),
+  });
+}
+
+/**
+ * The gateway on a backend: the local domain on `database` (embedded SQLite or PostgreSQL), or,
+ * with `upstream`, an existing ZITADEL's UserService (no database). Nothing in src/schema,
+ * src/rest, src/grpc or src/wire knows which: they see `ctx.operations`.
+ */
+export function createApp(deps: UpstreamAppDeps): UpstreamApp;
+export function createApp(deps: AppDeps): App;
+export function createApp(deps: AppDeps | UpstreamAppDeps): App | UpstreamApp {
+  return 'upstream' in deps ? createUpstreamApp(deps) : createLocalApp(deps);
+}
+
+function createLocalApp(deps: AppDeps) {
   const { database, config, logger } = deps;
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? createIdGenerator();
@@ -180,53 +250,66 @@ export function createApp(deps: AppDeps) {
   const operationsFor = localOperationsFactory(services, (request, viewer) => {
     requestLog.info(request).userId = viewer.userId;
   });
-  const onUnexpected = unexpectedErrorLogger(logger);
   // Rate-limit counters: in the database on PostgreSQL (shared by every instance), else in memory.
   const now = () => clock.now().getTime();
   const counter = windowCounterFor(database, WINDOW_MS, now);
-  const failedAuthentications = new FailedAuthenticationLimit(config.authFailuresPerIpPerMinute, counter, now);
-
-  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
-    ...requestFrame({ config, logger, metrics, onUnexpected }),
-    schema,
-    // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
-    // Loaded on first use: the bundle costs ~45 MB of memory, wasted where GraphiQL is off.
-    renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
-    graphiql: config.graphiql && {
-      title: 'user-gateway',
-      headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
-      defaultQuery: `mutation Rename {
-  updateHumanUser(input: { userId: "<user id>", profile: { givenName: "Ada", familyName: "Lovelace" } }) {
-    details { sequence changeDate resourceOwner }
-  }
-}`,
-    },
-    context: ({ request }) => createContext(operationsFor, request),
-    plugins: framePlugins(
-      { config, logger, metrics, requestLog },
-      {
-        execution: [useAuthenticationFirst(failedAuthentications)],
-        routes: [
-          createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
-          createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
-        ],
-        late: [
-          useCredentialCheckRateLimit({
-            perUser: config.credentialChecksPerUserPerMinute,
-            perIp: config.credentialChecksPerIpPerMinute,
-            now,
-            ...(database.engine === 'postgres' ? { counter } : {}),
-          }),
-          useReadiness(() => database.ping()),
-        ],
-      },
-    ),
+  const yoga = gatewayYoga({
+    config,
+    logger,
+    metrics,
+    requestLog,
+    operationsFor,
+    authFailures: new FailedAuthenticationLimit(config.authFailuresPerIpPerMinute, counter, now),
+    late: [
+      useCredentialCheckRateLimit({
+        perUser: config.credentialChecksPerUserPerMinute,
+        perIp: config.credentialChecksPerIpPerMinute,
+        now,
+        ...(database.engine === 'postgres' ? { counter } : {}),
+      }),
+      useReadiness(() => database.ping()),
+    ],
   });
   /** Releases what the app started itself (the hashing threads); the database stays open. */
   const close = async () => {
     await ownHasher?.close();
   };
-  return { yoga, services, repository, metrics, close };
+  return { mode: 'local' as const, yoga, services, repository, metrics, close };
 }
 
-export type App = ReturnType<typeof createApp>;
+/**
+ * Upstream mode: every operation is a call to upstream with the caller's Authorization passed
+ * through. No local tokens, roles, rate limits or credential budget: upstream decides.
+ */
+function createUpstreamApp({ upstream, config, logger, upstreamOptions = {} }: UpstreamAppDeps) {
+  // No outbox here: upstream delivers its own notifications.
+  const metrics = createMetrics(async () => [], { processMetrics: config.nodeEnv !== 'test' });
+  const requestLog = new RequestLog();
+  const observers = [upstreamMetrics(metrics.registry), upstreamLogObserver(logger)];
+  if (upstreamOptions.observer) observers.push(upstreamOptions.observer);
+  const client = new UpstreamClient(upstream, { ...upstreamOptions, observer: combineObservers(...observers) });
+  const operationsFor: OperationsFactory = (request) =>
+    new UpstreamUserOperations(client, forwardedHeaders(request, requestLog.info(request).id));
+  const yoga = gatewayYoga({
+    config,
+    logger,
+    metrics,
+    requestLog,
+    operationsFor,
+    // Upstream authenticates and limits: no local count of failed authentications (limit 0 = off).
+    authFailures: new FailedAuthenticationLimit(0, new MemoryWindowCounter(WINDOW_MS, Date.now), Date.now),
+    late: [
+      useReadiness(async () => {
+        if (!(await client.ready())) throw new Error('upstream unreachable');
+      }),
+    ],
+  });
+  /** Closes the pooled upstream connections. */
+  const close = async () => {
+    client.close();
+  };
+  return { mode: 'upstream' as const, yoga, client, metrics, close };
+}
+
+export type App = ReturnType<typeof createLocalApp>;
+export type UpstreamApp = ReturnType<typeof createUpstreamApp>;

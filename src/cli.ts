@@ -307,6 +307,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (!command) throw new UsageError(`unknown command: ${name}\n\n${USAGE}`);
   if (args.includes('--help') || args.includes('-h')) throw new HelpRequested(helpFor(name));
 
+  if (env.ZITADEL_URL) {
+    // Upstream mode (issue 18): users, tokens, roles and notifications live in the upstream ZITADEL.
+    throw new UsageError(
+      `${name}: refused in upstream mode (ZITADEL_URL is set): users, tokens, roles and notifications live in the upstream ZITADEL; manage them there. Unset ZITADEL_URL to work on the local database.`,
+    );
+  }
   const config = loadConfig(env);
   const { database, applied } = await openMigratedDatabase(config);
   try {

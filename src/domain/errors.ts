@@ -152,6 +152,18 @@ export const Errors = catalogue({
     'Too many failed authentications from this address; try again later',
     { retryAfterSeconds: 60 },
   ),
+  // Upstream mode (src/upstream): failures to reach the upstream ZITADEL, and what it cannot do.
+  // Retry-After here is the default; an open circuit breaker sends the time until its next probe.
+  upstreamUnavailable: make(C.UNAVAILABLE, 'GATEWAY-UPSTREAM503', 'The upstream ZITADEL is unavailable', {
+    status: 503,
+    retryAfterSeconds: 1,
+  }),
+  upstreamTimeout: make(C.DEADLINE_EXCEEDED, 'GATEWAY-UPSTREAM504', 'The upstream ZITADEL did not answer in time', {
+    status: 504,
+  }),
+  upstreamUnsupported: make(C.UNIMPLEMENTED, 'GATEWAY-UPSTREAM501', 'This is not available in upstream mode', {
+    status: 501,
+  }),
 });
 
 export type ErrorName = keyof typeof Errors;

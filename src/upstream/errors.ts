@@ -4,54 +4,66 @@
 // CredentialsCheckError. Failures of the transport itself (unreachable, reset, TLS, breaker open,
 // deadline) are not upstream's answers: they become the gateway's own UNAVAILABLE / DEADLINE_EXCEEDED.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, Errors } from '../domain/errors.js';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../grpc/gen/zitadel/message_pb.js';
-import { GRPC_CODES, type GrpcCode } from '../grpc-status.js';
+import type { GrpcCode } from '../grpc-status.js';
 
 export const UPSTREAM_UNAVAILABLE_ID = 'GATEWAY-UPSTREAM503';
 export const UPSTREAM_TIMEOUT_ID = 'GATEWAY-UPSTREAM504';
+export const UPSTREAM_UNSUPPORTED_ID = 'GATEWAY-UPSTREAM501';
 
 /**
- * A transport failure. It is a DomainError (code, id, message) plus the HTTP particulars the error
- * catalogue does not carry yet: 503 with Retry-After, or 504.
+ * A transport failure: the catalogue's `upstreamUnavailable` (503, Retry-After) or `upstreamTimeout`
+ * (504), which the faces answer like any catalogue entry. Its own class so that the breaker, the
+ * retries and the read cache can tell a failure to reach upstream from upstream's answer.
  */
 export class UpstreamTransportError extends DomainError {
-  constructor(
-    code: typeof GRPC_CODES.UNAVAILABLE | typeof GRPC_CODES.DEADLINE_EXCEEDED,
-    id: string,
-    message: string,
-    /** HTTP status on REST and GraphQL: 503 or 504. */
-    readonly httpStatus: number,
-    /** Seconds a client should wait before trying again (503 only). */
-    readonly retryAfterSeconds: number | undefined,
-  ) {
-    super(code, id, message);
+  constructor(entry: DomainError, retryAfterSeconds?: number) {
+    super(
+      entry.code,
+      entry.id,
+      entry.message,
+      {},
+      retryAfterSeconds === undefined ? entry.http : { ...entry.http, retryAfterSeconds },
+      entry.key,
+    );
     this.name = 'UpstreamTransportError';
+  }
+
+  /** HTTP status on REST and GraphQL: 503 or 504. */
+  get httpStatus(): number | undefined {
+    return this.http.status;
+  }
+
+  /** Seconds a client should wait before trying again (503 only). */
+  get retryAfterSeconds(): number | undefined {
+    return this.http.retryAfterSeconds;
   }
 }
 
-/** The gateway's own transport errors, with their HTTP particulars (until the catalogue holds them). */
+/** The gateway's own transport errors (catalogue entries), Retry-After set by the caller. */
 export const UpstreamErrors = {
   unavailable: (retryAfterSeconds = 1) =>
-    new UpstreamTransportError(
-      GRPC_CODES.UNAVAILABLE,
-      UPSTREAM_UNAVAILABLE_ID,
-      'The upstream ZITADEL is unavailable',
-      503,
-      Math.max(1, Math.ceil(retryAfterSeconds)),
-    ),
-  timeout: () =>
-    new UpstreamTransportError(
-      GRPC_CODES.DEADLINE_EXCEEDED,
-      UPSTREAM_TIMEOUT_ID,
-      'The upstream ZITADEL did not answer in time',
-      504,
-      undefined,
-    ),
+    new UpstreamTransportError(Errors.upstreamUnavailable(), Math.max(1, Math.ceil(retryAfterSeconds))),
+  timeout: () => new UpstreamTransportError(Errors.upstreamTimeout()),
+  /** Something the embedded mode offers beyond upstream's API, refused by name (never pretended). */
+  unsupported: (what: string) => {
+    const e = Errors.upstreamUnsupported();
+    return new DomainError(e.code, e.id, `${what} is not available in upstream mode`, {}, e.http, e.key);
+  },
 } as const;
 
-/** Codes that, without an ErrorDetail, mean the call never got an answer from upstream's application. */
-const TRANSPORT_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.Aborted, Code.DeadlineExceeded]);
+/**
+ * Codes that, without an ErrorDetail, mean the call never got an answer from upstream's application.
+ * Canceled included: the gateway never cancels a call itself (its deadline is DeadlineExceeded), so
+ * a cancel is an HTTP/2 stream reset on a dying connection (seen when a proxy drops connections).
+ */
+const TRANSPORT_CODES: ReadonlySet<Code> = new Set([
+  Code.Canceled,
+  Code.Unavailable,
+  Code.Aborted,
+  Code.DeadlineExceeded,
+]);
 
 /** True when a Node error code (ECONNRESET, a TLS verification code, an HTTP/2 error…) is in the cause chain. */
 function hasNodeCause(error: Error): boolean {

@@ -48,7 +48,9 @@ export interface UpstreamLog {
 export function upstreamLogObserver(log: UpstreamLog): UpstreamObserver {
   return {
     onCall(record: UpstreamCallRecord) {
-      const line = { upstream: { ...record, durationMs: Math.round(record.durationMs * 10) / 10 } };
+      // `grpcCode`, not `code`: the logger redacts every `code` field (verification codes).
+      const { code, ...rest } = record;
+      const line = { upstream: { ...rest, grpcCode: code, durationMs: Math.round(record.durationMs * 10) / 10 } };
       if (record.code === 'UNAVAILABLE' || record.code === 'DEADLINE_EXCEEDED') log.warn(line, 'upstream call failed');
       else log.info(line, 'upstream call');
     },

@@ -22,15 +22,14 @@ import type {
 } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { GRPC_CODES } from '../grpc-status.js';
 import type { ForwardedHeaders, UpstreamClient } from './client.js';
-import { UpstreamTransportError } from './errors.js';
+import { UpstreamErrors, UpstreamTransportError } from './errors.js';
 
 type UpdateRequest = MessageInitShape<typeof UpdateHumanUserRequestSchema>;
 type ResetRequest = MessageInitShape<typeof PasswordResetRequestSchema>;
 
-/** Things the embedded mode offers beyond upstream's API, refused in upstream mode by name. */
-export const UPSTREAM_UNSUPPORTED_ID = 'GATEWAY-UPSTREAM501';
-const unsupported = (what: string) =>
-  new DomainError(GRPC_CODES.UNIMPLEMENTED, UPSTREAM_UNSUPPORTED_ID, `${what} is not available in upstream mode`);
+export { UPSTREAM_UNSUPPORTED_ID } from './errors.js';
+
+const unsupported = UpstreamErrors.unsupported;
 
 // --- domain command → protobuf request ---------------------------------------------------------
 

@@ -17,6 +17,9 @@
 //    REST profile update, GraphQL profile update on NORMAL / synchronous_commit=off, password update,
 //    raw bcrypt hash+verify pairs; then profile-update p99 latency at a fixed rate, alone and
 //    while password updates saturate the hashing threads.
+//    Upstream phase (issue 18): a gateway in upstream mode (ZITADEL_URL = the measured gateway,
+//    which stands in for ZITADEL) takes the same GraphQL profile updates in the same rounds; its
+//    throughput and fixed-rate p50/p99 are compared with calling the stand-in directly.
 // 4. Checks that every counted 2xx really wrote (events in the database), prints a table, the
 //    durability line (and on PostgreSQL the scale-out line), and as the last line one JSON
 //    object with exactly the issue's keys (the same in both modes; the two-instance figure is in
@@ -78,7 +81,8 @@ const CONNECTIONS = 32;
 const PASSWORD_PARALLELISM = 4;
 /**
  * The latency probe: an open loop at a fixed rate well below saturation — this share of the
- * profile-update throughput measured in the same run (so a busier machine gets a lighter probe),
+ * profile-update throughput measured in the same run, directly or through upstream mode, whichever
+ * is lower (so a busier machine gets a lighter probe),
  * within 20–200 requests per second.
  */
 const PROBE_SHARE = 0.25;
@@ -135,7 +139,17 @@ async function main() {
         PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       ),
     );
-    log(`ready: gateway ${full.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`);
+    // Upstream mode in front of the measured gateway: no database of its own, calls over h2c.
+    const upstream = await track(
+      startServer('gateway (upstream mode)', GATEWAY, {
+        ...gatewayEnv,
+        ZITADEL_URL: full.base,
+        ZITADEL_INSECURE: 'true',
+      }),
+    );
+    log(
+      `ready: gateway ${full.readyMs.toFixed(0)} ms, upstream mode ${upstream.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`,
+    );
 
     const verified: string[] = [];
     /**
@@ -147,8 +161,10 @@ async function main() {
       const r = await loadSplit([base].flat(), token, b, seconds, connections);
       // Requests still in flight when the phase ended may commit a little later: wait until the
       // event count stands still, so neither this phase nor the next one counts them wrongly.
-      let last = -1;
-      for (let i = 0, now = await db.countEvents(); i < 100 && now !== last; i++, now = await db.countEvents()) {
+      // Still = unchanged for 5 checks in a row (one 100 ms pause is too short on a loaded machine).
+      for (let i = 0, last = -1, still = 0; i < 200 && still < 5; i++) {
+        const now = await db.countEvents();
+        still = now === last ? still + 1 : 0;
         last = now;
         await new Promise((done) => setTimeout(done, 100));
       }
@@ -173,6 +189,7 @@ async function main() {
     if (second) await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.warmupSeconds, CONNECTIONS);
     await writes('rest', full.base, body.rest, PLAN.warmupSeconds, CONNECTIONS);
     await writes('graphql-normal', normal.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+    await writes('graphql-upstream', upstream.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
 
     const m = {
       echo: [] as number[],
@@ -180,6 +197,7 @@ async function main() {
       two: [] as number[],
       rest: [] as number[],
       normal: [] as number[],
+      upstream: [] as number[],
     };
     const pw = { update: [] as number[], raw: [] as number[] };
     for (let round = 1; round <= PLAN.rounds; round++) {
@@ -190,16 +208,24 @@ async function main() {
         m.two.push(await writes('graphql-2', [full.base, second.base], body.graphql, PLAN.seconds, CONNECTIONS));
       m.rest.push(await writes('rest', full.base, body.rest, PLAN.seconds, CONNECTIONS));
       m.normal.push(await writes('graphql-normal', normal.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      m.upstream.push(await writes('graphql-upstream', upstream.base, body.graphql, PLAN.seconds, CONNECTIONS));
       pw.update.push(await writes('password', full.base, body.password, PLAN.passwordSeconds, PASSWORD_PARALLELISM));
       pw.raw.push(await bcryptRaw(PLAN.passwordSeconds, PASSWORD_PARALLELISM));
     }
 
-    const probeRate = Math.max(20, Math.min(200, Math.round(PROBE_SHARE * median(m.graphql))));
+    // Below saturation on every path it probes: the upstream-mode chain (two processes) is the slower one.
+    const probeRate = Math.max(
+      20,
+      Math.min(200, Math.round(PROBE_SHARE * Math.min(median(m.graphql), median(m.upstream)))),
+    );
     const idle: number[] = [];
     const loaded: number[] = [];
+    const through: number[] = [];
     for (let round = 1; round <= PLAN.latencyRounds; round++) {
       log(`latency ${round}/${PLAN.latencyRounds} …`);
       idle.push(...(await probe(full.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
+      // The same probe through upstream mode right after: its added latency is against `idle`.
+      through.push(...(await probe(upstream.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
       const saturate = load(full.base, token, body.password, PLAN.latencySeconds + 1.5, PASSWORD_PARALLELISM);
       await new Promise((r) => setTimeout(r, 750));
       loaded.push(...(await probe(full.base, token, body.graphql, PLAN.latencySeconds, probeRate)));
@@ -220,6 +246,8 @@ async function main() {
       ready_ms: Math.round(full.readyMs),
     };
     const normalRps = Math.round(median(m.normal));
+    const upstreamRps = Math.round(median(m.upstream));
+    const added = (p: number) => percentile(through, p) - percentile(idle, p);
 
     const targets: [string, number, string, boolean][] = [
       ['graphql_update_rps / echo_rps', result.graphql_update_rps / result.echo_rps, '≥ 0.8', false],
@@ -255,6 +283,11 @@ async function main() {
       ],
       ['rss_peak_mb', String(result.rss_peak_mb)],
       ['ready_ms', String(result.ready_ms)],
+      ['upstream mode: graphql_update_rps (→ the gateway above as ZITADEL)', String(upstreamRps), m.upstream],
+      [
+        '  p50 / p99 direct vs through upstream mode (ms)',
+        `${percentile(idle, 50).toFixed(2)} / ${percentile(idle, 99).toFixed(2)} vs ${percentile(through, 50).toFixed(2)} / ${percentile(through, 99).toFixed(2)}`,
+      ],
     ];
     if (second) {
       const label = `graphql_update_rps (2 instances, ${CONNECTIONS / 2} + ${CONNECTIONS / 2} connections)`;
@@ -295,6 +328,12 @@ async function main() {
           `the gateways and the load generator share these ${availableParallelism()} cores`,
       );
     }
+    out.push(
+      `upstream mode (GraphQL profile update → upstream-mode gateway → gRPC → the gateway as ZITADEL): ` +
+        `added latency p50 ${added(50).toFixed(2)} ms, p99 ${added(99).toFixed(2)} ms at ${probeRate} req/s; ` +
+        `throughput ${upstreamRps} vs ${result.graphql_update_rps} req/s direct, × ${(upstreamRps / result.graphql_update_rps).toFixed(2)} ` +
+        `(per round: ${perRound(m.upstream)}); both processes and the load generator share these ${availableParallelism()} cores`,
+    );
     out.push(`verified writes (2xx answers, each matched by one event): ${verified.length} phases`);
     if (PROFILE) out.push(`CPU profiles of the gateway: ${profileDir}/*.cpuprofile (written when it stops)`);
     for (const server of servers) {

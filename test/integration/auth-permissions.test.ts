@@ -4,6 +4,7 @@ import { hash } from '@node-rs/bcrypt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FACES, fail, freshWorld, type Input, type Outcome, success, toRest, updater } from '../support/faces.js';
 import { type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
+import { THROUGH_UPSTREAM } from '../support/upstream-front.js';
 
 let h: Harness;
 let w: World;
@@ -22,7 +23,7 @@ const TOKEN_INVALID = fail(401, 16, 'Errors.Token.Invalid', 'AUTH-7fs1e');
 async function gqlWithHeader(authorization: string | undefined, query: string, variables: Input = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorization !== undefined) headers.authorization = authorization;
-  const res = await h.app.yoga.fetch('http://gateway/graphql', {
+  const res = await h.gateway.yoga.fetch('http://gateway/graphql', {
     method: 'POST',
     headers,
     body: JSON.stringify({ query, variables }),
@@ -114,6 +115,9 @@ describe('authentication (§5)', () => {
     });
     const rest = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, toRest(input));
     expect(rest).toMatchObject({ status: 401, body: { code: 16, message: 'auth header missing' } });
+    // Upstream mode cannot tell an unknown token from a known one without a round trip, and an
+    // invalid request never costs one (issue 18): there the shape rules answer a well-formed token.
+    if (THROUGH_UPSTREAM) return;
     // …and with an unknown token it is AUTH-7fs1e, not a 400.
     expect(await update('rest', 'nope', w.alice.id, input)).toEqual(TOKEN_INVALID);
     expect(await update('graphql', 'nope', w.alice.id, input)).toEqual(TOKEN_INVALID);
@@ -393,11 +397,11 @@ describe('upstream fidelity: roles and authentication edges (issue 14)', () => {
     });
     const res =
       face === 'graphql'
-        ? await h.app.yoga.fetch(
+        ? await h.gateway.yoga.fetch(
             'http://gateway/graphql',
             init({ query: MUTATION, variables: { input: { userId, ...RENAME_ONLY } } }),
           )
-        : await h.app.yoga.fetch(`http://gateway/v2/users/human/${userId}`, init(RENAME_ONLY, 'PUT'));
+        : await h.gateway.yoga.fetch(`http://gateway/v2/users/human/${userId}`, init(RENAME_ONLY, 'PUT'));
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 

@@ -27,8 +27,8 @@ beforeEach(async () => {
   // A fresh gateway and world per test, listening on a loopback port.
   h = await createHarness();
   w = await h.seed();
-  server = createServer(h.app.yoga);
-  enableH2c(server, h.app.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
+  server = createServer(h.gateway.yoga);
+  enableH2c(server, h.gateway.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -12,6 +12,7 @@ import { createIdGenerator } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
 import { openTestDatabase } from './engine.js';
 import { openApiMismatch } from './openapi-check.js';
+import { THROUGH_UPSTREAM, upstreamFront } from './upstream-front.js';
 
 export const PASSWORD = 'Password1!';
 export const START = new Date('2026-11-23T10:00:00.000Z');
@@ -70,6 +71,11 @@ export async function createHarness(env: Record<string, string> = {}) {
       sleeps.push(ms);
     },
   });
+  // TEST_GATEWAY=upstream: this app stands in for ZITADEL, and the faces are an upstream-mode
+  // gateway in front of it (test/support/upstream-front.ts).
+  const front = THROUGH_UPSTREAM ? await upstreamFront(app.yoga, config, logger) : undefined;
+  /** The gateway the tests call: the app itself, or the upstream-mode front. */
+  const gateway = front?.app ?? app;
   const repository = new UserRepository(database.db, newId);
   const admin = new AdminService({
     repository: new AdminRepository(database.db),
@@ -86,7 +92,7 @@ export async function createHarness(env: Record<string, string> = {}) {
   ): Promise<GraphQLResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const response = await app.yoga.fetch('http://gateway/graphql', {
+    const response = await gateway.yoga.fetch('http://gateway/graphql', {
       method: 'POST',
       headers,
       body: JSON.stringify({ query, variables }),
@@ -105,7 +111,7 @@ export async function createHarness(env: Record<string, string> = {}) {
     if (token) headers.authorization = `Bearer ${token}`;
     const init: RequestInit = { method, headers };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    const response = await app.yoga.fetch(`http://gateway${path}`, init);
+    const response = await gateway.yoga.fetch(`http://gateway${path}`, init);
     const text = await response.text();
     const parsed = text ? JSON.parse(text) : {};
     // Every REST answer the suite sees must match the OpenAPI document (issue: no drift).
@@ -170,6 +176,7 @@ export async function createHarness(env: Record<string, string> = {}) {
   }
 
   return {
+    /** The app on the test database (in upstream runs, the stand-in for ZITADEL). */
     app,
     config,
     database,
@@ -183,7 +190,12 @@ export async function createHarness(env: Record<string, string> = {}) {
     gql,
     rest,
     seed,
-    close: () => testDatabase.close(),
+    gateway,
+    async close() {
+      await front?.close();
+      await app.close();
+      await testDatabase.close();
+    },
   };
 }
 

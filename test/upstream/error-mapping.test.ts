@@ -115,6 +115,11 @@ describe('mapping', () => {
     ['UNAVAILABLE from the transport', new ConnectError('connect ECONNREFUSED', Code.Unavailable), 14],
     ['ABORTED from a reset stream', new ConnectError('stream reset', Code.Aborted), 14],
     [
+      'CANCELED from a stream reset on a dying connection',
+      new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled),
+      14,
+    ],
+    [
       'INTERNAL caused by a TLS verification error',
       new ConnectError(
         'self-signed',

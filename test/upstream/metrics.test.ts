@@ -22,7 +22,7 @@ describe('upstream observability', () => {
     expect(await registry.metrics()).toContain('gateway_upstream_breaker_state 0');
   });
 
-  it('logs each call with method, duration, code and request id; failures and breaker changes as warnings', () => {
+  it('logs each call with method, duration, gRPC code (as grpcCode: the logger redacts `code`) and request id; failures and breaker changes as warnings', () => {
     const lines: [string, Record<string, unknown>, string][] = [];
     const log = {
       info: (o: Record<string, unknown>, m: string) => lines.push(['info', o, m]),
@@ -47,7 +47,7 @@ describe('upstream observability', () => {
     expect(lines).toEqual([
       [
         'info',
-        { upstream: { method: 'PasswordReset', durationMs: 3.1, code: 'OK', requestId: 'r1', attempt: 1 } },
+        { upstream: { method: 'PasswordReset', durationMs: 3.1, grpcCode: 'OK', requestId: 'r1', attempt: 1 } },
         'upstream call',
       ],
       [
@@ -56,7 +56,7 @@ describe('upstream observability', () => {
           upstream: {
             method: 'GetUserByID',
             durationMs: 9,
-            code: 'UNAVAILABLE',
+            grpcCode: 'UNAVAILABLE',
             errorId: 'GATEWAY-UPSTREAM503',
             attempt: 2,
           },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { loadUpstreamSettings, UPSTREAM_CONFIG_VARIABLES } from '../../src/upstream/config.js';
-import { UpstreamTransportError } from '../../src/upstream/errors.js';
+import { UpstreamErrors, UpstreamTransportError } from '../../src/upstream/errors.js';
 import { type BreakerState, backoffMs, CircuitBreaker, withRetries } from '../../src/upstream/resilience.js';
 
 class FakeClock {
@@ -123,7 +123,7 @@ describe('retries', () => {
   it.each([
     ['upstream’s answer', notFound()],
     ['a deadline', new ConnectError('deadline', Code.DeadlineExceeded)],
-    ['the open breaker', new UpstreamTransportError(14, 'GATEWAY-UPSTREAM503', 'down', 503, 5)],
+    ['the open breaker', UpstreamErrors.unavailable(5)],
   ])('never retries %s', async (_name, error) => {
     let calls = 0;
     const call = async () => {

@@ -1,15 +1,13 @@
 // The embedded gateway as a stand-in for ZITADEL (it speaks upstream's UserService over gRPC),
 // listening on a loopback port, and the upstream-mode pieces pointed at it.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DomainError } from '../../src/domain/errors.js';
-import { enableH2c } from '../../src/grpc/server.js';
 import { httpStatusOf } from '../../src/grpc-status.js';
 import { type UpstreamCallRecord, UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.js';
-import { loadUpstreamSettings, type UpstreamSettings } from '../../src/upstream/config.js';
+import type { UpstreamSettings } from '../../src/upstream/config.js';
 import type { BreakerState } from '../../src/upstream/resilience.js';
 import type { Failure } from '../support/faces.js';
 import { createHarness, type Harness, type World } from '../support/harness.js';
+import { serveOnLoopback, settingsFor } from '../support/upstream-front.js';
 
 export interface StandIn {
   h: Harness;
@@ -22,33 +20,20 @@ export interface StandIn {
 export async function startStandIn(): Promise<StandIn> {
   const h = await createHarness();
   const w = await h.seed();
-  const server: Server = createServer(h.app.yoga);
-  enableH2c(server, h.app.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const served = await serveOnLoopback(h.app.yoga, h.config.maxRequestBodyBytes);
   return {
     h,
     w,
-    port,
-    url: `http://127.0.0.1:${port}`,
+    port: served.port,
+    url: served.url,
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await served.close();
       await h.close();
     },
   };
 }
 
-/** Upstream settings for a loopback URL (h2c allowed), with environment-style overrides. */
-export function settingsFor(url: string, env: Record<string, string> = {}): UpstreamSettings {
-  const settings = loadUpstreamSettings({
-    ZITADEL_URL: url,
-    ZITADEL_INSECURE: String(url.startsWith('http:')),
-    ...env,
-  });
-  if (!settings) throw new Error('no settings');
-  return settings;
-}
+export { settingsFor };
 
 /** A client that records every call and breaker change. */
 export function recordingClient(settings: UpstreamSettings, options: Omit<UpstreamClientOptions, 'observer'> = {}) {
