@@ -59,7 +59,7 @@ function currentPassword(plain: string, takeBudget: () => void): CredentialCheck
     async verify({ deps, change, viewer }) {
       takeBudget();
       const { user } = change;
-      if (user.state === 'locked') throw Errors.userLocked();
+      if (user.state === 'locked') throw Errors.userLocked({ failedAttempts: user.failedPasswordAttempts });
       if (user.passwordHash === null) throw Errors.passwordNotSet();
       const delay = failureDelayMs(user.failedPasswordAttempts);
       if (delay > 0) await deps.sleep(delay);
