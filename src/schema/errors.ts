@@ -5,7 +5,7 @@
 // to `onUnexpected`. Every rebuilt error keeps its locations, path and originalError.
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { catalogued, type DomainError } from '../domain/errors.js';
+import { BEARER_CHALLENGE, catalogued, type DomainError } from '../domain/errors.js';
 import { GRPC_CODES, type GrpcCodeName, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
 
 declare module 'graphql' {
@@ -32,15 +32,20 @@ function rebuilt(error: GraphQLError | undefined, message: string, options: Grap
 }
 
 export function domainToGraphQLError(error: DomainError, base?: GraphQLError): GraphQLError {
-  const headers =
-    error.http.retryAfterSeconds !== undefined ? { 'retry-after': String(error.http.retryAfterSeconds) } : undefined;
+  const status = error.http.status ?? httpStatusOf(error.code);
+  // Every 401 challenges (RFC 9110 §11.6.1), also one that upstream answered without particulars.
+  const challenge = error.http.wwwAuthenticate ?? (status === 401 ? BEARER_CHALLENGE.invalid : undefined);
+  const headers = {
+    ...(error.http.retryAfterSeconds !== undefined ? { 'retry-after': String(error.http.retryAfterSeconds) } : {}),
+    ...(challenge ? { 'www-authenticate': challenge } : {}),
+  };
   return rebuilt(base, error.message, {
     originalError: error,
     extensions: {
       code: grpcCodeName(error.code),
       ...(error.id ? { id: error.id } : {}),
       ...(error.details.failedAttempts !== undefined ? { failedAttempts: error.details.failedAttempts } : {}),
-      http: { status: error.http.status ?? httpStatusOf(error.code), ...(headers ? { headers } : {}) },
+      http: { status, ...(Object.keys(headers).length > 0 ? { headers } : {}) },
     },
   });
 }

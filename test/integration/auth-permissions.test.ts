@@ -92,7 +92,11 @@ async function gqlWithHeader(authorization: string | undefined, query: string, v
     headers,
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: Record<string, unknown>[] } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { data?: unknown; errors?: Record<string, unknown>[] },
+  };
 }
 
 const RENAME = { profile: { givenName: 'Alicia', familyName: 'Test' } };
@@ -138,6 +142,22 @@ describe('authentication (§5)', () => {
       });
     },
   );
+
+  it.each([
+    ['no header', undefined, 'Bearer realm="zitadel"'],
+    ['a malformed header', 'bearer x', 'Bearer realm="zitadel", error="invalid_request"'],
+    ['an unknown token', 'Bearer not-a-real-token', 'Bearer realm="zitadel", error="invalid_token"'],
+  ])('every 401 carries WWW-Authenticate (RFC 6750): %s, on GraphQL and REST', async (_, header, challenge) => {
+    const graphql = await gqlWithHeader(header, UPDATE, { input: { userId: w.alice.id, ...RENAME } });
+    expect([graphql.status, graphql.headers.get('www-authenticate')]).toEqual([401, challenge]);
+    const rest = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, RENAME, null, {
+      ...(header ? { authorization: header } : {}),
+    });
+    expect([rest.status, rest.headers.get('www-authenticate')]).toEqual([401, challenge]);
+    // other answers do not challenge
+    const fine = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, RENAME, w.orgOwner.token);
+    expect([fine.status, fine.headers.get('www-authenticate')]).toEqual([200, null]);
+  });
 
   it.each(FACES)('%s: an unknown token → 401 AUTH-7fs1e, nothing changed', async (face) => {
     const before = await snapshot(h, w.alice.id);
