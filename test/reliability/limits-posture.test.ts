@@ -79,13 +79,38 @@ describe('If-Match / ETag on REST (optimistic concurrency)', () => {
     });
     expect([star.status, star.headers.get('etag')]).toEqual([200, '"4"']);
     const malformed = await raw('PUT', path, {
-      headers: { ...bearer(w.orgOwner.token), 'if-match': 'W/"4"' },
+      headers: { ...bearer(w.orgOwner.token), 'if-match': '"4", garbage' },
       body: '{}',
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe(3);
     const anonymous = await raw('PUT', path, { headers: { 'if-match': 'garbage' }, body: '{}' });
     expect(anonymous.status).toBe(401);
+  });
+
+  it('If-Match per RFC 9110: any listed tag matches; weak or foreign tags never do (412, nothing written)', async () => {
+    await setup();
+    const path = `/v2/users/human/${w.alice.id}`;
+    const put = (ifMatch: string, givenName: string) =>
+      raw('PUT', path, {
+        headers: { ...bearer(w.orgOwner.token), 'if-match': ifMatch },
+        body: JSON.stringify({ profile: { givenName, familyName: 'Test' } }),
+      });
+    const before = await snapshot(h, w.alice.id);
+    for (const header of ['W/"1"', '"7", W/"1"', '"abc"', '"2", "3"']) {
+      const refused = await put(header, 'Never');
+      expect([header, refused.status, refused.body.code]).toEqual([header, 412, 9]);
+    }
+    expect(await snapshot(h, w.alice.id)).toEqual(before);
+    // the current sequence anywhere in the list matches
+    const listed = await put('"9", W/"1", "1"', 'Listed');
+    expect([listed.status, listed.headers.get('etag')]).toEqual([200, '"2"']);
+    const first = await put('"2", "5"', 'First');
+    expect([first.status, first.headers.get('etag')]).toEqual([200, '"3"']);
+    const user = await raw('GET', `/v2/users/${w.alice.id}`, { headers: bearer(w.orgOwner.token) });
+    expect(
+      ((user.body.user as Record<string, unknown>).human as { profile: { givenName: string } }).profile.givenName,
+    ).toBe('First');
   });
 
   it('GraphQL: a stale expectedSequence is FAILED_PRECONDITION GATEWAY-SEQ412 and writes nothing', async () => {
