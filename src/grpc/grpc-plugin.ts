@@ -98,7 +98,7 @@ export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options
       const universal = universalServerRequestFromFetch(request, {});
       const body = drainableBody(request.body);
       universal.body = body.iterable;
-      universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>);
+      universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>, request);
       return handler(universal)
         .then(async (response) => {
           // An early answer (e.g. a message over the limit) must not leave the client writing into
