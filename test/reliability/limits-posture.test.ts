@@ -297,6 +297,23 @@ describe('production posture', () => {
     expect(allowed.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
   });
 
+  it('NODE_ENV=production: no "Did you mean …" field suggestions, with or without a token', async () => {
+    const typo = '{ userById(userId: "x") { userI } }';
+    await setup({ NODE_ENV: 'production' });
+    for (const token of [null, w.orgOwner.token]) {
+      const res = await h.gql(typo, {}, token);
+      expect([res.status, res.body.errors?.map((e) => e.message)]).toEqual([
+        400,
+        ['Cannot query field "userI" on type "HumanUser".'],
+      ]);
+    }
+    h.close();
+    // development keeps GraphQL's help
+    await setup();
+    const dev = await h.gql(typo, {}, null);
+    expect(dev.body.errors?.[0]?.message).toMatch(/Did you mean "userId"\?$/);
+  });
+
   it('CSRF prevention: a simple (non-preflighted) GraphQL request without the CSRF header is 403', async () => {
     await setup();
     const get = await h.app.yoga.fetch('http://gateway/graphql?query=%7B__typename%7D', {
