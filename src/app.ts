@@ -23,7 +23,7 @@ import { createMetrics, type Metrics, RequestLog, useObservability } from './obs
 import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
-import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
+import { createMaskError, domainToGraphQLError, useRequestErrorCodes, useTranslatedErrors } from './schema/errors.js';
 import { schema } from './schema/index.js';
 
 export interface AppDeps {
@@ -193,7 +193,7 @@ export function createApp(deps: AppDeps) {
     plugins: framePlugins(
       { config, logger, metrics, requestLog },
       {
-        execution: [useAuthenticationFirst()],
+        execution: [useAuthenticationFirst(), useTranslatedErrors()],
         routes: [
           createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
           createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
