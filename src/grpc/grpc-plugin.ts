@@ -9,6 +9,7 @@ import {
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from '@connectrpc/connect/protocol';
+import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import { UserService } from './gen/zitadel/user/v2/user_service_pb.js';
 import { contextValuesWith, createUserService } from './user-service.js';
@@ -121,7 +122,11 @@ export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options
 
   return {
     onYogaInit({ yoga }) {
-      const router = createConnectRouter({ readMaxBytes: options.maxBodyBytes });
+      // gzip and brotli as over HTTP/2 (connectNodeAdapter's defaults); the limit holds decompressed.
+      const router = createConnectRouter({
+        readMaxBytes: options.maxBodyBytes,
+        acceptCompression: [compressionGzip, compressionBrotli],
+      });
       grpcRoutes(yoga, onUnexpected)(router);
       for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
     },

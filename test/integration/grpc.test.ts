@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import {
+  compressionGzip,
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from '@connectrpc/connect-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { Gender, UserState } from '../../src/grpc/gen/zitadel/user/v2/user_pb.js';
@@ -377,6 +382,29 @@ describe('the shared port', () => {
       );
       expect((error as ConnectError).code).toBe(Code.Unimplemented);
     }
+  });
+
+  it.each([
+    ['gRPC (HTTP/2)', () => createGrpcTransport({ baseUrl, sendCompression: compressionGzip, compressMinBytes: 0 })],
+    [
+      'gRPC-Web (HTTP/1.1)',
+      () =>
+        createGrpcWebTransport({ baseUrl, httpVersion: '1.1', sendCompression: compressionGzip, compressMinBytes: 0 }),
+    ],
+    [
+      'Connect JSON (HTTP/1.1)',
+      () =>
+        createConnectTransport({ baseUrl, httpVersion: '1.1', sendCompression: compressionGzip, compressMinBytes: 0 }),
+    ],
+  ] as const)('%s: a gzip-compressed request works', async (_, transport) => {
+    const users = createClient(UserService, transport());
+    const updated = await users.updateHumanUser(
+      { userId: w.alice.id, profile: { givenName: 'Gzip', familyName: 'Tester' } },
+      auth(w.orgOwner.token),
+    );
+    expect(updated.details?.sequence).toBe(2n);
+    const got = await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
+    expect(got.user?.type.case === 'human' && got.user.type.value.profile?.givenName).toBe('Gzip');
   });
 
   it.each([
