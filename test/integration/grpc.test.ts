@@ -337,6 +337,16 @@ describe('Connect JSON and REST', () => {
   });
 });
 
+/** Renames alice through `users`: the update's sequence and the given name read back. */
+async function renameAndReadBack(users: ReturnType<typeof client>, givenName: string) {
+  const updated = await users.updateHumanUser(
+    { userId: w.alice.id, profile: { givenName, familyName: 'Tester' } },
+    auth(w.orgOwner.token),
+  );
+  const got = await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
+  return [updated.details?.sequence, got.user?.type.case === 'human' && got.user.type.value.profile?.givenName];
+}
+
 describe('the shared port', () => {
   it('is answered with a trailers-only UNIMPLEMENTED status naming HTTP/2', async () => {
     const res = await fetch(`${baseUrl}/zitadel.user.v2.UserService/UpdateHumanUser`, {
@@ -397,14 +407,7 @@ describe('the shared port', () => {
         createConnectTransport({ baseUrl, httpVersion: '1.1', sendCompression: compressionGzip, compressMinBytes: 0 }),
     ],
   ] as const)('%s: a gzip-compressed request works', async (_, transport) => {
-    const users = createClient(UserService, transport());
-    const updated = await users.updateHumanUser(
-      { userId: w.alice.id, profile: { givenName: 'Gzip', familyName: 'Tester' } },
-      auth(w.orgOwner.token),
-    );
-    expect(updated.details?.sequence).toBe(2n);
-    const got = await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
-    expect(got.user?.type.case === 'human' && got.user.type.value.profile?.givenName).toBe('Gzip');
+    expect(await renameAndReadBack(createClient(UserService, transport()), 'Gzip')).toEqual([2n, 'Gzip']);
   });
 
   it.each([
@@ -414,13 +417,7 @@ describe('the shared port', () => {
     '%s: zitadel.user.v2beta.UserService serves the same methods (as @zitadel/node calls them)',
     async (_, transport) => {
       const beta = createClient(renamedService(UserService, V2BETA_USER_SERVICE), transport());
-      const updated = await beta.updateHumanUser(
-        { userId: w.alice.id, profile: { givenName: 'Beta', familyName: 'Tester' } },
-        auth(w.orgOwner.token),
-      );
-      expect(updated.details?.sequence).toBe(2n);
-      const got = await beta.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
-      expect(got.user?.type.case === 'human' && got.user.type.value.profile?.givenName).toBe('Beta');
+      expect(await renameAndReadBack(beta, 'Beta')).toEqual([2n, 'Beta']);
     },
   );
 
