@@ -25,7 +25,7 @@ import { createMetrics, type Metrics, RequestLog, useObservability } from './obs
 import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
-import { createMaskError, domainToGraphQLError, useRequestErrorCodes } from './schema/errors.js';
+import { createMaskError, domainToGraphQLError, useRequestErrorCodes, useTranslatedErrors } from './schema/errors.js';
 import { schema } from './schema/index.js';
 import { forwardedHeaders, UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
 import type { UpstreamSettings } from './upstream/config.js';
@@ -203,7 +203,7 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
     plugins: framePlugins(
       { config, logger, metrics, requestLog },
       {
-        execution: [useAuthenticationFirst(authFailures)],
+        execution: [useAuthenticationFirst(authFailures), useTranslatedErrors()],
         routes: [
           createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
           createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),

@@ -93,6 +93,9 @@ function cacheable(statement: SQLite.Statement): CachedStatement {
   statement.raw(true);
   // Same result as better-sqlite3's objects: a later column of the same name wins.
   const toRow = (values: unknown[]) => {
+    if (values.length !== names.length) {
+      throw new Error(`SQLite statement returned ${values.length} columns, prepared for ${names.length}`);
+    }
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i];
     return row;
@@ -120,9 +123,23 @@ export function openSqlite(path: string, options: SqliteOptions = {}): DatabaseH
 
   // Kysely's SQLite driver prepares every statement anew; the SQL text of a compiled Kysely
   // query is stable, so caching the prepared statement per text removes that cost.
+  // A cached reader names its columns as they were when it was prepared; after a schema change
+  // (a migration, also by another process) SQLite re-prepares it silently and `select *` may
+  // return other columns. So the cache holds for one schema version (read from the database
+  // header: ~1 µs) and starts afresh when it changes.
   const statements = new Map<string, CachedStatement>();
+  const schemaVersion = raw.prepare('pragma schema_version').pluck();
+  const reloadSchema = raw.prepare('select count(*) from sqlite_master');
+  let cachedVersion = schemaVersion.get();
   const cached = {
     prepare(sqlText: string) {
+      const version = schemaVersion.get();
+      if (version !== cachedVersion) {
+        statements.clear();
+        // A statement that reads the schema makes the connection reload it before the next prepare.
+        reloadSchema.get();
+        cachedVersion = version;
+      }
       let statement = statements.get(sqlText);
       if (!statement) {
         statement = cacheable(raw.prepare(sqlText));

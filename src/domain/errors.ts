@@ -20,7 +20,16 @@ export interface HttpParticulars {
   status?: number;
   /** Sent as `Retry-After` (seconds). */
   retryAfterSeconds?: number;
+  /** Sent as `WWW-Authenticate` (RFC 6750 §3): every 401 carries one. */
+  wwwAuthenticate?: string;
 }
+
+/** RFC 6750 §3's challenges: none for missing credentials, else the error code. */
+export const BEARER_CHALLENGE = {
+  missing: 'Bearer realm="zitadel"',
+  malformed: 'Bearer realm="zitadel", error="invalid_request"',
+  invalid: 'Bearer realm="zitadel", error="invalid_token"',
+} as const;
 
 export class DomainError extends Error {
   constructor(
@@ -66,9 +75,15 @@ function catalogue<T extends Record<string, Entry>>(
 
 /** Every error the operation can answer, by name. Ids and messages are ZITADEL's. */
 export const Errors = catalogue({
-  authHeaderMissing: make(C.UNAUTHENTICATED, '', 'auth header missing'),
-  authHeaderInvalid: make(C.UNAUTHENTICATED, 'AUTH-toLo1', 'invalid auth header'),
-  tokenInvalid: make(C.UNAUTHENTICATED, 'AUTH-7fs1e', 'Errors.Token.Invalid'),
+  authHeaderMissing: make(C.UNAUTHENTICATED, '', 'auth header missing', {
+    wwwAuthenticate: BEARER_CHALLENGE.missing,
+  }),
+  authHeaderInvalid: make(C.UNAUTHENTICATED, 'AUTH-toLo1', 'invalid auth header', {
+    wwwAuthenticate: BEARER_CHALLENGE.malformed,
+  }),
+  tokenInvalid: make(C.UNAUTHENTICATED, 'AUTH-7fs1e', 'Errors.Token.Invalid', {
+    wwwAuthenticate: BEARER_CHALLENGE.invalid,
+  }),
   membershipNotFound: make(C.NOT_FOUND, 'AUTHZ-cdgFk', 'membership not found'),
   permissionDenied: make(C.PERMISSION_DENIED, 'AUTH-AWfge', 'No matching permissions found'),
 

@@ -2,17 +2,32 @@
 // Connect's universal handlers (Connect JSON and binary, gRPC-Web), converted from and to fetch
 // Request/Response. Plain gRPC needs HTTP/2 and response trailers, which a fetch Response cannot
 // carry: src/grpc/server.ts serves it on the same port (see there).
+import type { DescService } from '@bufbuild/protobuf';
 import { type ConnectRouter, createConnectRouter } from '@connectrpc/connect';
 import {
   type UniversalHandler,
   universalServerRequestFromFetch,
   universalServerResponseToFetch,
 } from '@connectrpc/connect/protocol';
+import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 import { UserService } from './gen/zitadel/user/v2/user_service_pb.js';
 import { contextValuesWith, createUserService } from './user-service.js';
 
 export const GRPC_PATH_PREFIX = `/${UserService.typeName}/`;
+
+/** The beta name of the same service: the same methods and (wire-compatible) messages. */
+export const V2BETA_USER_SERVICE = 'zitadel.user.v2beta.UserService';
+
+/** `service` under another fully-qualified name (its methods' paths follow their parent's name). */
+export function renamedService<S extends DescService>(service: S, typeName: string): S {
+  const alias = { ...service, typeName, name: typeName.slice(typeName.lastIndexOf('.') + 1) } as {
+    -readonly [K in keyof DescService]: DescService[K];
+  };
+  alias.methods = service.methods.map((m) => ({ ...m, parent: alias as DescService }));
+  alias.method = Object.fromEntries(alias.methods.map((m) => [m.localName, m]));
+  return alias as unknown as S;
+}
 
 export interface GrpcOptions {
   /** Request messages over this many bytes are refused with RESOURCE_EXHAUSTED. */
@@ -28,6 +43,8 @@ export function grpcRoutes(
   const service = createUserService(yoga, onUnexpected);
   return (router) => {
     router.service(UserService, service);
+    // @zitadel/node's createUserClient() calls the v2beta names; upstream serves both.
+    router.service(renamedService(UserService, V2BETA_USER_SERVICE), service);
   };
 }
 
@@ -74,20 +91,51 @@ function trailersOnly(code: number, message: string): Response {
   });
 }
 
+/** `/<package>.<Service>/<Method>`: the path of an RPC on any protocol. */
+const RPC_PATH = /^\/[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/;
+
+/**
+ * The answer to an RPC that is not served: gRPC and gRPC-Web get HTTP 200 with grpc-status 12
+ * (trailers-only), Connect its `unimplemented` error (HTTP 404 with a JSON body). Anything that
+ * is not an RPC (no RPC path, or a content type no RPC protocol uses) is left to the other routes.
+ */
+function unimplementedAnswer(request: Request, pathname: string): Response | undefined {
+  if (request.method !== 'POST' || !RPC_PATH.test(pathname)) return undefined;
+  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+  const message = `unknown service or method ${pathname}`;
+  if (/^application\/grpc(?:-web(?:-text)?)?(?:$|[+;])/.test(contentType)) {
+    const answer = trailersOnly(12, message);
+    answer.headers.set('content-type', contentType.split(';')[0] as string);
+    return answer;
+  }
+  if (/^application\/(?:connect\+)?(?:json|proto)(?:$|;)/.test(contentType)) {
+    return new Response(JSON.stringify({ code: 'unimplemented', message }), {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+  return undefined;
+}
+
 export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options: GrpcOptions): Plugin {
   const handlers = new Map<string, UniversalHandler>();
 
   return {
     onYogaInit({ yoga }) {
-      const router = createConnectRouter({ readMaxBytes: options.maxBodyBytes });
+      // gzip and brotli as over HTTP/2 (connectNodeAdapter's defaults); the limit holds decompressed.
+      const router = createConnectRouter({
+        readMaxBytes: options.maxBodyBytes,
+        acceptCompression: [compressionGzip, compressionBrotli],
+      });
       grpcRoutes(yoga, onUnexpected)(router);
       for (const handler of router.handlers) handlers.set(handler.requestPath, handler);
     },
     onRequest({ request, url, endResponse, serverContext }) {
-      if (!url.pathname.startsWith(GRPC_PATH_PREFIX)) return;
       const handler = handlers.get(url.pathname);
       if (!handler) {
-        endResponse(new Response(null, { status: 404 }));
+        // An RPC to a service or method not served: the protocol's UNIMPLEMENTED, not a bare 404.
+        const unimplemented = unimplementedAnswer(request, url.pathname);
+        if (unimplemented) endResponse(unimplemented);
         return;
       }
       // Plain gRPC ends every answer with HTTP trailers, which a fetch Response cannot carry.
@@ -98,7 +146,7 @@ export function createGrpcPlugin(onUnexpected: (error: unknown) => void, options
       const universal = universalServerRequestFromFetch(request, {});
       const body = drainableBody(request.body);
       universal.body = body.iterable;
-      universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>);
+      universal.contextValues = contextValuesWith((serverContext ?? {}) as Record<string, unknown>, request);
       return handler(universal)
         .then(async (response) => {
           // An early answer (e.g. a message over the limit) must not leave the client writing into

@@ -32,8 +32,14 @@ export const GRPC_METHODS = [
 /** Where a call came from: yoga's server context (e.g. the Node request, for the client address). */
 export const SERVER_CONTEXT = createContextKey<Record<string, unknown>>({}, { description: 'yoga server context' });
 
-export function contextValuesWith(serverContext: Record<string, unknown>): ContextValues {
-  return createContextValues().set(SERVER_CONTEXT, serverContext);
+/**
+ * The HTTP request the call arrived in, when yoga saw it (Connect and gRPC-Web): the call runs on
+ * it, so what the context learns (the caller, for the request log) lands on the logged request.
+ */
+export const TRANSPORT_REQUEST = createContextKey<Request | undefined>(undefined, { description: 'fetch request' });
+
+export function contextValuesWith(serverContext: Record<string, unknown>, request?: Request): ContextValues {
+  return createContextValues().set(SERVER_CONTEXT, serverContext).set(TRANSPORT_REQUEST, request);
 }
 
 /**
@@ -59,7 +65,8 @@ export function createUserService(
       const input = rpcMessages(name).input;
       const result = await wire.run(name, () => RPCS[name].variables(req.userId, toJson(input, req as never)), {
         // gRPC metadata arrives as HTTP headers: authentication reads `authorization` from this request.
-        request: new Request(ctx.url, { method: 'POST', headers: ctx.requestHeader }),
+        request:
+          ctx.values.get(TRANSPORT_REQUEST) ?? new Request(ctx.url, { method: 'POST', headers: ctx.requestHeader }),
         serverContext: ctx.values.get(SERVER_CONTEXT),
       });
       if ('error' in result) throw connectError(result.error);

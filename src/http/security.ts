@@ -81,6 +81,21 @@ export interface GraphQLPostureOptions {
 }
 
 /** Plugins for the GraphQL face: CSRF prevention, armor limits, introspection switch. */
+/** GraphQL's validation message without its "Did you mean …?" hint (locations and path kept). */
+function withoutSuggestion(error: Error): Error {
+  if (!(error instanceof GraphQLError)) return error;
+  const message = error.message.replace(/ ?Did you mean .+\?$/s, '');
+  if (message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
 export function graphqlPosturePlugins(options: GraphQLPostureOptions): Plugin[] {
   const plugins: Plugin[] = [
     // GraphQL requests only (REST answers in onRequest, before any GraphQL parsing).
@@ -94,6 +109,10 @@ export function graphqlPosturePlugins(options: GraphQLPostureOptions): Plugin[] 
     plugins.push({
       onValidate({ addValidationRule }) {
         addValidationRule(NoSchemaIntrospectionCustomRule);
+        // Without introspection, "Did you mean …" would still spell out the schema, to anyone.
+        return ({ valid, result, setResult }) => {
+          if (!valid) setResult(result.map(withoutSuggestion));
+        };
       },
     });
   }

@@ -23,16 +23,39 @@ import { matchPath, type RestRoute } from './routes.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** One entity-tag of a list (RFC 9110 §8.8.3): optional `W/`, then a quoted string of etagc. */
+const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\uffff]*)"$/;
+
+/** Tags in a list beyond this are refused (each candidate may cost one attempt). */
+export const MAX_IF_MATCH_TAGS = 8;
+
 /**
- * `If-Match: "<sequence>"` → the mutation's expectedSequence (optimistic concurrency);
- * `*` or no header → none. Anything else is a malformed precondition (400).
+ * `If-Match` (RFC 9110 §13.1.1) → the sequences that may match, or undefined for no precondition
+ * (no header, or `*`: the user exists, which the operation checks anyway). If-Match uses the
+ * strong comparison, so a weak tag (`W/"4"`) and a tag that is not a sequence never match; when
+ * nothing can match, the candidate is "0" (no user has sequence 0), so the answer is 412. A header
+ * that is not a list of entity-tags is malformed (400).
  */
-export function withExpectedSequence(variables: Record<string, unknown>, ifMatch: string | null) {
-  if (ifMatch === null || ifMatch.trim() === '*') return variables;
-  const match = /^\s*"([0-9]{1,15})"\s*$/.exec(ifMatch);
-  if (!match) throw new TranslationError('invalid If-Match header: expected one strong ETag such as "42"');
+export function ifMatchSequences(ifMatch: string | null): string[] | undefined {
+  if (ifMatch === null || ifMatch.trim() === '*') return undefined;
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  if (tags.length > MAX_IF_MATCH_TAGS || tags.some((t) => !ENTITY_TAG.test(t))) {
+    throw new TranslationError(
+      `invalid If-Match header: expected "*" or up to ${MAX_IF_MATCH_TAGS} entity-tags such as "42"`,
+    );
+  }
+  const sequences = tags
+    .map((t) => ENTITY_TAG.exec(t) as RegExpExecArray)
+    .filter((m) => !m[1] && /^[0-9]{1,15}$/.test(m[2] as string))
+    .map((m) => String(Number(m[2])));
+  return sequences.length > 0 ? [...new Set(sequences)] : ['0'];
+}
+
+/** The mutation's variables with `expectedSequence` (optimistic concurrency). */
+function withExpectedSequence(variables: Record<string, unknown>, expectedSequence: string | undefined) {
+  if (expectedSequence === undefined) return variables;
   const input = variables.input as Record<string, unknown>;
-  return { ...variables, input: { ...input, expectedSequence: match[1] } };
+  return { ...variables, input: { ...input, expectedSequence } };
 }
 
 /** Reads the body as text, refusing more than `limit` bytes (declared or streamed). */
@@ -94,14 +117,19 @@ export function createRestPlugin(onUnexpected: (error: unknown) => void, options
     }
     if (!wire) throw new Error('REST plugin used before yoga initialised');
     const rpc = RPCS[route.rpc];
-    const result = await wire.run(
-      route.rpc,
-      () => {
-        const variables = rpc.variables(params.userId as string, route.body ? parseJsonBody(text) : {});
-        return route.ifMatch ? withExpectedSequence(variables, request.headers.get('if-match')) : variables;
-      },
-      { request, serverContext },
-    );
+    let candidates: (string | undefined)[] = [undefined];
+    const translate = (candidate: string | undefined) => () => {
+      const variables = rpc.variables(params.userId as string, route.body ? parseJsonBody(text) : {});
+      if (!route.ifMatch) return variables;
+      candidates = ifMatchSequences(request.headers.get('if-match')) ?? [undefined];
+      return withExpectedSequence(variables, candidate ?? candidates[0]);
+    };
+    let result = await wire.run(route.rpc, translate(undefined), { request, serverContext });
+    // If-Match with several tags matches any of them: a mismatch (412, nothing written) tries the next.
+    for (const candidate of candidates.slice(1)) {
+      if (!('error' in result) || result.error.httpStatus !== 412) break;
+      result = await wire.run(route.rpc, translate(candidate), { request, serverContext });
+    }
     if ('error' in result) return errorResponse(result.error);
     const { output } = rpcMessages(route.rpc);
     // biome-ignore lint/suspicious/noExplicitAny: the route's RPC decides the message type

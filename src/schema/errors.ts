@@ -5,8 +5,9 @@
 // to `onUnexpected`. Every rebuilt error keeps its locations, path and originalError.
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { catalogued, type DomainError } from '../domain/errors.js';
+import { BEARER_CHALLENGE, catalogued, DomainError } from '../domain/errors.js';
 import { GRPC_CODES, type GrpcCodeName, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
+import { requestedLanguages, translatedMessage } from '../i18n/messages.js';
 
 declare module 'graphql' {
   interface GraphQLErrorExtensions {
@@ -32,15 +33,20 @@ function rebuilt(error: GraphQLError | undefined, message: string, options: Grap
 }
 
 export function domainToGraphQLError(error: DomainError, base?: GraphQLError): GraphQLError {
-  const headers =
-    error.http.retryAfterSeconds !== undefined ? { 'retry-after': String(error.http.retryAfterSeconds) } : undefined;
+  const status = error.http.status ?? httpStatusOf(error.code);
+  // Every 401 challenges (RFC 9110 §11.6.1), also one that upstream answered without particulars.
+  const challenge = error.http.wwwAuthenticate ?? (status === 401 ? BEARER_CHALLENGE.invalid : undefined);
+  const headers = {
+    ...(error.http.retryAfterSeconds !== undefined ? { 'retry-after': String(error.http.retryAfterSeconds) } : {}),
+    ...(challenge ? { 'www-authenticate': challenge } : {}),
+  };
   return rebuilt(base, error.message, {
     originalError: error,
     extensions: {
       code: grpcCodeName(error.code),
       ...(error.id ? { id: error.id } : {}),
       ...(error.details.failedAttempts !== undefined ? { failedAttempts: error.details.failedAttempts } : {}),
-      http: { status: error.http.status ?? httpStatusOf(error.code), ...(headers ? { headers } : {}) },
+      http: { status, ...(Object.keys(headers).length > 0 ? { headers } : {}) },
     },
   });
 }
@@ -101,6 +107,32 @@ export function useRequestErrorCodes(): Plugin {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
       setResult({ ...result, errors: result.errors.map((e) => normalizeError(e as GraphQLError)) });
+    },
+  };
+}
+
+/** The languages of a request: Accept-Language (the caller's preferred language comes first when known). */
+export function languagesOf(request: Request | undefined): string[] {
+  return requestedLanguages(request?.headers.get('accept-language') ?? null);
+}
+
+/** A catalogued error with its message in the first of `languages` that has it (ids unchanged). */
+export function localized(error: GraphQLError, languages: readonly string[]): GraphQLError {
+  const original = error.originalError;
+  if (!(original instanceof DomainError) || !original.key) return error;
+  const message = translatedMessage(original.key, languages);
+  if (message === undefined || message === error.message) return error;
+  return rebuilt(error, message, { extensions: error.extensions });
+}
+
+/** GraphQL answers catalogued errors in the request's language (issue 14.15). */
+export function useTranslatedErrors(): Plugin {
+  return {
+    onResultProcess({ request, result, setResult }) {
+      if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
+      const languages = languagesOf(request);
+      if (languages.length === 0) return;
+      setResult({ ...result, errors: result.errors.map((e) => localized(e as GraphQLError, languages)) });
     },
   };
 }

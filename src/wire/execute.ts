@@ -6,7 +6,7 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { YogaServer } from 'graphql-yoga';
 import { GRPC_CODES } from '../grpc-status.js';
-import { createMaskError } from '../schema/errors.js';
+import { createMaskError, languagesOf, localized } from '../schema/errors.js';
 import { fromGraphQLError, type WireError, wireError } from './errors.js';
 import { prepareWireOperations, type WireOperation } from './operations.js';
 import { RPCS, type RpcName, type RpcResponse } from './rpcs.js';
@@ -65,10 +65,10 @@ export function createWire(yoga: AnyYoga, face: string, onUnexpected: (error: un
       } catch (error) {
         // Thrown outside GraphQL's error handling (e.g. the database down while authenticating):
         // classified the same way as on /graphql.
-        return { error: fromGraphQLError(maskError(error)) };
+        return { error: fromGraphQLError(localized(maskError(error), languagesOf(call.request))) };
       }
       const firstError = result.errors?.[0];
-      if (firstError) return { error: fromGraphQLError(firstError) };
+      if (firstError) return { error: fromGraphQLError(localized(firstError, languagesOf(call.request))) };
       if (translationError) return { error: wireError(GRPC_CODES.INVALID_ARGUMENT, translationError.message) };
       return { response: rpc.response(result.data as Record<string, unknown>) };
     },

@@ -28,7 +28,11 @@ async function gqlWithHeader(authorization: string | undefined, query: string, v
     headers,
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: Record<string, unknown>[] } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (await res.json()) as { data?: unknown; errors?: Record<string, unknown>[] },
+  };
 }
 
 const RENAME = { profile: { givenName: 'Alicia', familyName: 'Test' } };
@@ -74,6 +78,22 @@ describe('authentication (§5)', () => {
       });
     },
   );
+
+  it.each([
+    ['no header', undefined, 'Bearer realm="zitadel"'],
+    ['a malformed header', 'bearer x', 'Bearer realm="zitadel", error="invalid_request"'],
+    ['an unknown token', 'Bearer not-a-real-token', 'Bearer realm="zitadel", error="invalid_token"'],
+  ])('every 401 carries WWW-Authenticate (RFC 6750): %s, on GraphQL and REST', async (_, header, challenge) => {
+    const graphql = await gqlWithHeader(header, UPDATE, { input: { userId: w.alice.id, ...RENAME } });
+    expect([graphql.status, graphql.headers.get('www-authenticate')]).toEqual([401, challenge]);
+    const rest = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, RENAME, null, {
+      ...(header ? { authorization: header } : {}),
+    });
+    expect([rest.status, rest.headers.get('www-authenticate')]).toEqual([401, challenge]);
+    // other answers do not challenge
+    const fine = await h.rest('PUT', `/v2/users/human/${w.alice.id}`, RENAME, w.orgOwner.token);
+    expect([fine.status, fine.headers.get('www-authenticate')]).toEqual([200, null]);
+  });
 
   it.each(FACES)('%s: an unknown token → 401 AUTH-7fs1e, nothing changed', async (face) => {
     const before = await snapshot(h, w.alice.id);
@@ -132,7 +152,7 @@ describe('authentication (§5)', () => {
 
   it('GraphQL introspection works without a token; a user query does not', async () => {
     const schema = await gqlWithHeader(undefined, '{ __schema { mutationType { name } } }');
-    expect(schema).toEqual({ status: 200, body: { data: { __schema: { mutationType: { name: 'Mutation' } } } } });
+    expect([schema.status, schema.body]).toEqual([200, { data: { __schema: { mutationType: { name: 'Mutation' } } } }]);
     const type = await gqlWithHeader(undefined, '{ __type(name: "UpdateHumanUserInput") { name kind } }');
     expect(type.body).toEqual({ data: { __type: { name: 'UpdateHumanUserInput', kind: 'INPUT_OBJECT' } } });
     const user = await gqlWithHeader(undefined, 'query($id: ID!) { user(userId: $id) { userId } }', { id: w.alice.id });

@@ -10,11 +10,17 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import {
+  compressionGzip,
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from '@connectrpc/connect-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { Gender, UserState } from '../../src/grpc/gen/zitadel/user/v2/user_pb.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
+import { renamedService, V2BETA_USER_SERVICE } from '../../src/grpc/grpc-plugin.js';
 import { enableH2c } from '../../src/grpc/server.js';
 import { createHarness, type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
 
@@ -331,6 +337,16 @@ describe('Connect JSON and REST', () => {
   });
 });
 
+/** Renames alice through `users`: the update's sequence and the given name read back. */
+async function renameAndReadBack(users: ReturnType<typeof client>, givenName: string) {
+  const updated = await users.updateHumanUser(
+    { userId: w.alice.id, profile: { givenName, familyName: 'Tester' } },
+    auth(w.orgOwner.token),
+  );
+  const got = await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
+  return [updated.details?.sequence, got.user?.type.case === 'human' && got.user.type.value.profile?.givenName];
+}
+
 describe('the shared port', () => {
   it('is answered with a trailers-only UNIMPLEMENTED status naming HTTP/2', async () => {
     const res = await fetch(`${baseUrl}/zitadel.user.v2.UserService/UpdateHumanUser`, {
@@ -343,14 +359,67 @@ describe('the shared port', () => {
     expect(decodeURIComponent(res.headers.get('grpc-message') ?? '')).toMatch(/HTTP\/2/);
   });
 
-  it('an unknown method on the service → 404', async () => {
-    const res = await fetch(`${baseUrl}/zitadel.user.v2.UserService/DeleteUser`, {
+  it('an unknown service or method → UNIMPLEMENTED in the protocol (gRPC: HTTP 200, grpc-status 12), not a bare 404', async () => {
+    const connectJson = await fetch(`${baseUrl}/zitadel.user.v2.UserService/DeleteUser`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(res.status).toBe(404);
+    expect([connectJson.status, await connectJson.json()]).toEqual([
+      404,
+      { code: 'unimplemented', message: 'unknown service or method /zitadel.user.v2.UserService/DeleteUser' },
+    ]);
+    const grpcWeb = await fetch(`${baseUrl}/zitadel.session.v2.SessionService/CreateSession`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/grpc-web+proto' },
+      body: new Uint8Array([0, 0, 0, 0, 0]),
+    });
+    expect([grpcWeb.status, grpcWeb.headers.get('grpc-status'), grpcWeb.headers.get('content-type')]).toEqual([
+      200,
+      '12',
+      'application/grpc-web+proto',
+    ]);
+    // A client of another service, over plain gRPC (HTTP/2) and Connect: Code.Unimplemented.
+    const other = renamedService(UserService, 'zitadel.nothing.v1.NoService');
+    for (const transport of [
+      createGrpcTransport({ baseUrl }),
+      createConnectTransport({ baseUrl, httpVersion: '1.1' }),
+    ]) {
+      const call = createClient(other, transport).getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
+      const error = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as ConnectError).code).toBe(Code.Unimplemented);
+    }
   });
+
+  it.each([
+    ['gRPC (HTTP/2)', () => createGrpcTransport({ baseUrl, sendCompression: compressionGzip, compressMinBytes: 0 })],
+    [
+      'gRPC-Web (HTTP/1.1)',
+      () =>
+        createGrpcWebTransport({ baseUrl, httpVersion: '1.1', sendCompression: compressionGzip, compressMinBytes: 0 }),
+    ],
+    [
+      'Connect JSON (HTTP/1.1)',
+      () =>
+        createConnectTransport({ baseUrl, httpVersion: '1.1', sendCompression: compressionGzip, compressMinBytes: 0 }),
+    ],
+  ] as const)('%s: a gzip-compressed request works', async (_, transport) => {
+    expect(await renameAndReadBack(createClient(UserService, transport()), 'Gzip')).toEqual([2n, 'Gzip']);
+  });
+
+  it.each([
+    ['gRPC (HTTP/2)', () => createGrpcTransport({ baseUrl })],
+    ['Connect JSON (HTTP/1.1)', () => createConnectTransport({ baseUrl, httpVersion: '1.1' })],
+  ] as const)(
+    '%s: zitadel.user.v2beta.UserService serves the same methods (as @zitadel/node calls them)',
+    async (_, transport) => {
+      const beta = createClient(renamedService(UserService, V2BETA_USER_SERVICE), transport());
+      expect(await renameAndReadBack(beta, 'Beta')).toEqual([2n, 'Beta']);
+    },
+  );
 
   it('HTTP/2 requests that are not for the UserService fall through to yoga (REST here)', async () => {
     const session = connect(baseUrl);

@@ -17,7 +17,8 @@ const update = updater(() => h);
 const NEW_PASSWORD = 'Neues-Passwort9';
 const WRONG = 'Wrong-Password1';
 const invalid = (failedAttempts: number) => fail(400, 3, 'Password is invalid', 'COMMAND-3M0fs', { failedAttempts });
-const LOCKED = fail(400, 9, 'User is locked', 'COMMAND-JLK35');
+/** A locked user's answer carries the CredentialsCheckError with the failures so far (upstream). */
+const locked = (failedAttempts: number) => fail(400, 9, 'User is locked', 'COMMAND-JLK35', { failedAttempts });
 
 const withCurrent = (currentPassword: string, password = NEW_PASSWORD) => ({
   password: { password: { password }, currentPassword },
@@ -52,8 +53,8 @@ describe('lockout policy (§4.5.2)', () => {
     const before = await snapshot(h, w.alice.id);
     // (the user's own token stops working once locked; an administrator still gets the domain answer)
     expect((await update(face, w.alice.token, w.alice.id, { username: 'alice2' })).status).toBe(401);
-    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(PASSWORD))).toEqual(LOCKED);
-    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(LOCKED);
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(PASSWORD))).toEqual(locked(3));
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(locked(3));
     expect(await snapshot(h, w.alice.id)).toEqual(before);
     const user = await h.gql('query ($id: ID!) { user(userId: $id) { state } }', { id: w.alice.id }, w.orgOwner.token);
     expect(user.body.data?.user).toEqual({ state: 'USER_STATE_LOCKED' });
@@ -132,7 +133,7 @@ describe('slow-down of repeated failures (§4.5.2)', () => {
       .set({ state: 'locked', failed_password_attempts: 40 })
       .where('id', '=', w.alice.id)
       .execute();
-    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(LOCKED);
+    expect(await update(face, w.orgOwner.token, w.alice.id, withCurrent(WRONG))).toEqual(locked(40));
     expect(h.sleeps).toEqual([]);
   });
 });
@@ -273,8 +274,11 @@ describe('concurrent checks', () => {
     );
     const ids = results.map((r) => ('error' in r ? r.error.id : 'ok'));
     expect(ids.every((id) => id === 'COMMAND-3M0fs' || id === 'COMMAND-JLK35')).toBe(true);
+    // a locked answer repeats the count at the lock (3); the recorded failures are the 3M0fs ones
+    const locked = results.filter((r) => 'error' in r && r.error.id === 'COMMAND-JLK35');
+    expect(locked.map((r) => ('error' in r ? r.error.failedAttempts : undefined))).toEqual(locked.map(() => 3));
     const counted = results
-      .map((r) => ('error' in r ? r.error.failedAttempts : undefined))
+      .map((r) => ('error' in r && r.error.id === 'COMMAND-3M0fs' ? r.error.failedAttempts : undefined))
       .filter((n): n is number => n !== undefined)
       .sort((a, b) => a - b);
     // every recorded failure got its own number

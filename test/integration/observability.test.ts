@@ -32,6 +32,32 @@ describe('request logs', () => {
     expect(typeof line?.durationMs).toBe('number');
   });
 
+  it('record the caller for Connect and gRPC-Web calls too', async () => {
+    const message = JSON.stringify({ userId: w.alice.id, profile: { givenName: 'Al', familyName: 'Ice' } });
+    const frame = (json: string) => {
+      const bytes = Buffer.from(json);
+      const header = Buffer.alloc(5);
+      header.writeUInt32BE(bytes.length, 1);
+      return Buffer.concat([header, bytes]);
+    };
+    for (const [contentType, body] of [
+      ['application/json', message],
+      ['application/grpc-web+json', frame(message)],
+    ] as const) {
+      const res = await h.app.yoga.fetch('http://gateway/zitadel.user.v2.UserService/UpdateHumanUser', {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${w.orgOwner.token}` },
+        body,
+      });
+      expect([contentType, res.status]).toEqual([contentType, 200]);
+      expect(await res.text()).toContain('"sequence"');
+    }
+    expect(requestLogs(h).map((l) => [l.route, l.status, l.userId])).toEqual([
+      ['/zitadel.user.v2.UserService/UpdateHumanUser', 200, w.orgOwner.id],
+      ['/zitadel.user.v2.UserService/UpdateHumanUser', 200, w.orgOwner.id],
+    ]);
+  });
+
   it('generate a request id when none (or an unsafe one) is given, and never log bodies or secrets', async () => {
     const r = await h.gql(
       UPDATE,

@@ -43,7 +43,7 @@ const E = {
   codeNotFound: fail(400, 9, 'Code not found', 'COMMAND-2M9fs'),
   codeExpired: fail(400, 9, 'Code is expired', 'CODE-QvUQ4P'),
   codeInvalid: fail(400, 3, 'Code is invalid', 'CODE-woT0xc'),
-  locked: fail(400, 9, 'User is locked', 'COMMAND-JLK35'),
+  locked: fail(400, 9, 'User is locked', 'COMMAND-JLK35', { failedAttempts: 0 }),
   notSet: fail(400, 9, 'User has not set a password', 'COMMAND-3nJ4t'),
   invalid: (failedAttempts: number) => fail(400, 3, 'Password is invalid', 'COMMAND-3M0fs', { failedAttempts }),
   same: fail(400, 9, 'New password cannot be the same as your current password', 'COMMAND-Aesh5'),

@@ -79,13 +79,38 @@ describe('If-Match / ETag on REST (optimistic concurrency)', () => {
     });
     expect([star.status, star.headers.get('etag')]).toEqual([200, '"4"']);
     const malformed = await raw('PUT', path, {
-      headers: { ...bearer(w.orgOwner.token), 'if-match': 'W/"4"' },
+      headers: { ...bearer(w.orgOwner.token), 'if-match': '"4", garbage' },
       body: '{}',
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe(3);
     const anonymous = await raw('PUT', path, { headers: { 'if-match': 'garbage' }, body: '{}' });
     expect(anonymous.status).toBe(401);
+  });
+
+  it('If-Match per RFC 9110: any listed tag matches; weak or foreign tags never do (412, nothing written)', async () => {
+    await setup();
+    const path = `/v2/users/human/${w.alice.id}`;
+    const put = (ifMatch: string, givenName: string) =>
+      raw('PUT', path, {
+        headers: { ...bearer(w.orgOwner.token), 'if-match': ifMatch },
+        body: JSON.stringify({ profile: { givenName, familyName: 'Test' } }),
+      });
+    const before = await snapshot(h, w.alice.id);
+    for (const header of ['W/"1"', '"7", W/"1"', '"abc"', '"2", "3"']) {
+      const refused = await put(header, 'Never');
+      expect([header, refused.status, refused.body.code]).toEqual([header, 412, 9]);
+    }
+    expect(await snapshot(h, w.alice.id)).toEqual(before);
+    // the current sequence anywhere in the list matches
+    const listed = await put('"9", W/"1", "1"', 'Listed');
+    expect([listed.status, listed.headers.get('etag')]).toEqual([200, '"2"']);
+    const first = await put('"2", "5"', 'First');
+    expect([first.status, first.headers.get('etag')]).toEqual([200, '"3"']);
+    const user = await raw('GET', `/v2/users/${w.alice.id}`, { headers: bearer(w.orgOwner.token) });
+    expect(
+      ((user.body.user as Record<string, unknown>).human as { profile: { givenName: string } }).profile.givenName,
+    ).toBe('First');
   });
 
   it('GraphQL: a stale expectedSequence is FAILED_PRECONDITION GATEWAY-SEQ412 and writes nothing', async () => {
@@ -270,6 +295,23 @@ describe('production posture', () => {
     expect(again.text).toMatch(/graphiql/i);
     const allowed = await h.gql('{ __schema { queryType { name } } }', {}, null);
     expect(allowed.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  it('NODE_ENV=production: no "Did you mean …" field suggestions, with or without a token', async () => {
+    const typo = '{ userById(userId: "x") { userI } }';
+    await setup({ NODE_ENV: 'production' });
+    for (const token of [null, w.orgOwner.token]) {
+      const res = await h.gql(typo, {}, token);
+      expect([res.status, res.body.errors?.map((e) => e.message)]).toEqual([
+        400,
+        ['Cannot query field "userI" on type "HumanUser".'],
+      ]);
+    }
+    h.close();
+    // development keeps GraphQL's help
+    await setup();
+    const dev = await h.gql(typo, {}, null);
+    expect(dev.body.errors?.[0]?.message).toMatch(/Did you mean "userId"\?$/);
   });
 
   it('CSRF prevention: a simple (non-preflighted) GraphQL request without the CSRF header is 403', async () => {

@@ -61,7 +61,8 @@ export function restFailure(status: number, body: Record<string, unknown>): Fail
     code: body.code as number,
     message: details[0]?.message as string,
     id: details[0]?.id as string,
-    ...(credentials ? { failedAttempts: credentials.failedAttempts as number } : {}),
+    // protojson leaves out a zero failedAttempts
+    ...(credentials ? { failedAttempts: (credentials.failedAttempts as number | undefined) ?? 0 } : {}),
   };
 }
 

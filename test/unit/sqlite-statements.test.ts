@@ -1,5 +1,9 @@
 // Statements on SQLite: precompiled statements (src/db/precompiled.ts), compiled once per shape and
 // bound per call, and the rows the driver adapter (src/db/connection.ts) builds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/db/connection.js';
@@ -83,5 +87,30 @@ describe('SQLite rows', () => {
       { id: '1', a: 'x' },
       { id: '2', a: 'y' },
     ]);
+  });
+});
+
+describe('SQLite statement cache and schema changes', () => {
+  it('a migration under a running process (another connection) shows its new columns, none dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-schema-'));
+    const file = join(dir, 'db.sqlite');
+    const live = openSqlite(file);
+    try {
+      await sql`create table s (id text primary key, a text)`.execute(live.db);
+      await sql`insert into s values ('1', 'x')`.execute(live.db);
+      // biome-ignore lint/suspicious/noExplicitAny: a scratch table outside the application schema
+      const find = precompile((x, p: { id: string }) => (x as any).selectFrom('s').selectAll().where('id', '=', p.id));
+      expect((await find(live.db, { id: '1' })).rows).toEqual([{ id: '1', a: 'x' }]);
+      const migrator = new SQLite(file);
+      migrator.exec("alter table s add column b text default 'new'");
+      migrator.close();
+      expect((await find(live.db, { id: '1' })).rows).toEqual([{ id: '1', a: 'x', b: 'new' }]);
+      // …and on the same connection, a renamed column comes back under its new name
+      await sql`alter table s rename column a to c`.execute(live.db);
+      expect((await find(live.db, { id: '1' })).rows).toEqual([{ id: '1', c: 'x', b: 'new' }]);
+    } finally {
+      await live.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -703,6 +703,16 @@ describe('credential checks and retries', () => {
     expect(out.budgetTaken).toBe(1);
   });
 
+  it('a locked user is refused with the failures so far (CredentialsCheckError), nothing recorded', async () => {
+    const out = await run({
+      cmd: { password: { password: { password: SAMPLE }, currentPassword: 'wrong' } },
+      user: { state: 'locked', failedPasswordAttempts: 5 },
+    });
+    expect(out.error?.id).toBe('COMMAND-JLK35');
+    expect(out.error?.details).toEqual({ failedAttempts: 5 });
+    expect(out.store.failedChecks).toEqual([]);
+  });
+
   it('repeated failures are slowed down after the check (10th failure: 1 s)', async () => {
     const out = await run({
       cmd: { password: { password: { password: SAMPLE }, currentPassword: 'wrong' } },

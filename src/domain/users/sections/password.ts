@@ -69,7 +69,7 @@ function currentPassword(plain: string, takeBudget: () => BudgetTaken): Credenti
       if (newPlain === plain) throw Errors.passwordSameAsCurrent();
       await takeBudget();
       const { user } = change;
-      if (user.state === 'locked') throw Errors.userLocked();
+      if (user.state === 'locked') throw Errors.userLocked({ failedAttempts: user.failedPasswordAttempts });
       if (user.passwordHash === null) throw Errors.passwordNotSet();
       if (await deps.hasher.verify(plain, user.passwordHash)) return;
       const { lockout } = await deps.store.policies(user.orgId);

@@ -1,0 +1,81 @@
+// Issue 14.15: catalogued errors answer in the request's language (Accept-Language, ranked by
+// quality), else English; the id never changes. Untranslated errors (upstream's raw texts, the
+// gateway's own ids) stay English. GraphQL, REST and Connect.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+
+let h: Harness;
+let w: World;
+beforeEach(async () => {
+  h = await createHarness();
+  w = await h.seed();
+});
+afterEach(() => h.close());
+
+const RENAME = { profile: { givenName: 'A', familyName: 'B' } };
+
+/** The message and id each face answers for an update of `userId` in `language`. */
+async function answers(userId: string, input: Record<string, unknown>, language?: string) {
+  const headers = (): Record<string, string> => ({
+    'content-type': 'application/json',
+    authorization: `Bearer ${w.orgOwner.token}`,
+    ...(language ? { 'accept-language': language } : {}),
+  });
+  const post = (path: string, body: unknown, method = 'POST') =>
+    h.app.yoga.fetch(`http://gateway${path}`, { method, headers: headers(), body: JSON.stringify(body) });
+  const gql = (await (
+    await post('/graphql', { query: UPDATE, variables: { input: { userId, ...input } } })
+  ).json()) as {
+    errors: { message: string; extensions: { id: string } }[];
+  };
+  const rest = (await (await post(`/v2/users/human/${userId}`, input, 'PUT')).json()) as {
+    message: string;
+    details: { id: string; message: string }[];
+  };
+  const connect = (await (await post('/zitadel.user.v2.UserService/UpdateHumanUser', { userId, ...input })).json()) as {
+    message: string;
+  };
+  return {
+    graphql: [gql.errors[0]?.message, gql.errors[0]?.extensions.id],
+    rest: [rest.message, rest.details[0]?.message, rest.details[0]?.id],
+    connect: connect.message,
+  };
+}
+
+describe('translated error messages (issue 14.15)', () => {
+  it('German for Accept-Language de (any region, by quality), the same id on every face', async () => {
+    const de = 'Benutzer konnte nicht gefunden werden';
+    const expected = {
+      graphql: [de, 'COMMAND-ugjs0upun6'],
+      rest: [`${de} (COMMAND-ugjs0upun6)`, de, 'COMMAND-ugjs0upun6'],
+      connect: `${de} (COMMAND-ugjs0upun6)`,
+    };
+    expect(await answers('no-such-user', RENAME, 'de-CH')).toEqual(expected);
+    expect(await answers('no-such-user', RENAME, 'fr;q=0.9, de;q=0.8, en;q=0.1')).toEqual(expected);
+  });
+
+  it('English without Accept-Language or for a language without texts', async () => {
+    const en = 'User could not be found';
+    const expected = {
+      graphql: [en, 'COMMAND-ugjs0upun6'],
+      rest: [`${en} (COMMAND-ugjs0upun6)`, en, 'COMMAND-ugjs0upun6'],
+      connect: `${en} (COMMAND-ugjs0upun6)`,
+    };
+    expect(await answers('no-such-user', RENAME)).toEqual(expected);
+    expect(await answers('no-such-user', RENAME, 'fr-FR')).toEqual(expected);
+  });
+
+  it('a domain rule in German; the gateway’s own ids stay English', async () => {
+    const weak = { password: { password: { password: 'kurz' } } };
+    expect((await answers(w.alice.id, weak, 'de')).rest).toEqual([
+      'Passwort ist zu kurz (DOMAIN-HuJf6)',
+      'Passwort ist zu kurz',
+      'DOMAIN-HuJf6',
+    ]);
+    const long = { password: { password: { password: `Aa1!${'x'.repeat(80)}` } } };
+    expect((await answers(w.alice.id, long, 'de')).graphql).toEqual([
+      'Password is longer than 72 bytes, the most bcrypt can use',
+      'GATEWAY-PWD72',
+    ]);
+  });
+});
