@@ -9,6 +9,8 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { createUserServiceClient } from '@zitadel/client/v2';
+import { UserServiceDefinition } from '@zitadel/node/dist/api/generated/zitadel/user/v2/user_service.js';
+import { createChannel, createClientFactory, Metadata } from 'nice-grpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { UpdateUserRequestSchema, UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
@@ -398,5 +400,31 @@ describe('the official SDK (@zitadel/client over Connect)', () => {
     const human = read.user?.type.case === 'human' ? read.user.type.value : undefined;
     expect(human?.profile?.givenName).toBe('alice');
     expect(human?.profile?.familyName).toBe('Sdk');
+  });
+});
+
+describe('the official SDK (@zitadel/node over gRPC)', () => {
+  it('calls UpdateUser over h2c and reads the change back with GetUserByID', async () => {
+    const channel = createChannel(baseUrl);
+    try {
+      const users = createClientFactory().create(UserServiceDefinition, channel);
+      const as = { metadata: Metadata({ authorization: `Bearer ${w.orgOwner.token}` }) };
+      h.clock.advance(7_000);
+      const res = await users.updateUser(
+        {
+          userId: w.alice.id,
+          human: { profile: { nickName: 'Al' }, email: { email: 'al@example.com', returnCode: {} } },
+        },
+        as,
+      );
+      expect(res.changeDate?.toISOString()).toBe('2026-11-23T10:00:07.000Z');
+      expect(res.emailCode).toMatch(/^[A-Z0-9]{6}$/);
+      const read = await users.getUserByID({ userId: w.alice.id }, as);
+      expect(read.user?.human?.profile?.nickName).toBe('Al');
+      expect(read.user?.human?.profile?.givenName).toBe('alice');
+      expect(read.user?.human?.email).toMatchObject({ email: 'al@example.com', isVerified: false });
+    } finally {
+      channel.close();
+    }
   });
 });
