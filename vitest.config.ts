@@ -32,6 +32,8 @@ const THROUGH_UPSTREAM = [
   'test/integration/password-reset.test.ts',
   'test/integration/auth-permissions.test.ts',
   'test/integration/grpc.test.ts',
+  'test/integration/contact-codes.test.ts',
+  'test/integration/update-user.test.ts',
 ];
 
 export default defineConfig(async () => {

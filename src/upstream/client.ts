@@ -14,9 +14,19 @@ import {
   type GetUserByIDResponse,
   type PasswordResetRequestSchema,
   type PasswordResetResponse,
+  type ResendEmailCodeRequestSchema,
+  type ResendEmailCodeResponse,
+  type ResendPhoneCodeRequestSchema,
+  type ResendPhoneCodeResponse,
   type UpdateHumanUserRequestSchema,
   type UpdateHumanUserResponse,
+  type UpdateUserRequestSchema,
+  type UpdateUserResponse,
   UserService,
+  type VerifyEmailRequestSchema,
+  type VerifyEmailResponse,
+  type VerifyPhoneRequestSchema,
+  type VerifyPhoneResponse,
 } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { grpcCodeName } from '../grpc-status.js';
 import type { UpstreamSettings } from './config.js';
@@ -43,7 +53,15 @@ export function forwardedHeaders(request: { headers: Headers }, requestId?: stri
   };
 }
 
-export type UpstreamMethod = 'UpdateHumanUser' | 'PasswordReset' | 'GetUserByID';
+export type UpstreamMethod =
+  | 'UpdateHumanUser'
+  | 'PasswordReset'
+  | 'GetUserByID'
+  | 'UpdateUser'
+  | 'VerifyEmail'
+  | 'ResendEmailCode'
+  | 'VerifyPhone'
+  | 'ResendPhoneCode';
 
 export interface UpstreamCallRecord {
   method: UpstreamMethod | 'ReadyProbe';
@@ -126,6 +144,42 @@ export class UpstreamClient {
     headers: ForwardedHeaders,
   ): Promise<PasswordResetResponse> {
     return this.once('PasswordReset', (c, r, o) => c.passwordReset(r, o), req, headers);
+  }
+
+  updateUser(
+    req: MessageInitShape<typeof UpdateUserRequestSchema>,
+    headers: ForwardedHeaders,
+  ): Promise<UpdateUserResponse> {
+    return this.once('UpdateUser', (c, r, o) => c.updateUser(r, o), req, headers);
+  }
+
+  /** A code check is a write (the code is consumed, failures are counted): never retried. */
+  verifyEmail(
+    req: MessageInitShape<typeof VerifyEmailRequestSchema>,
+    headers: ForwardedHeaders,
+  ): Promise<VerifyEmailResponse> {
+    return this.once('VerifyEmail', (c, r, o) => c.verifyEmail(r, o), req, headers);
+  }
+
+  resendEmailCode(
+    req: MessageInitShape<typeof ResendEmailCodeRequestSchema>,
+    headers: ForwardedHeaders,
+  ): Promise<ResendEmailCodeResponse> {
+    return this.once('ResendEmailCode', (c, r, o) => c.resendEmailCode(r, o), req, headers);
+  }
+
+  verifyPhone(
+    req: MessageInitShape<typeof VerifyPhoneRequestSchema>,
+    headers: ForwardedHeaders,
+  ): Promise<VerifyPhoneResponse> {
+    return this.once('VerifyPhone', (c, r, o) => c.verifyPhone(r, o), req, headers);
+  }
+
+  resendPhoneCode(
+    req: MessageInitShape<typeof ResendPhoneCodeRequestSchema>,
+    headers: ForwardedHeaders,
+  ): Promise<ResendPhoneCodeResponse> {
+    return this.once('ResendPhoneCode', (c, r, o) => c.resendPhoneCode(r, o), req, headers);
   }
 
   /** An idempotent read: retried after transport failures, within one overall deadline. */

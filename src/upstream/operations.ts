@@ -4,21 +4,38 @@
 // locally beyond the shape rules the faces already ran and the Authorization header's form:
 // upstream authenticates, authorizes and applies its own rules.
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
 import DataLoader from 'dataloader';
 import { DomainError, Errors } from '../domain/errors.js';
-import type { Details, Gender, User, UserState } from '../domain/users/model.js';
 import type {
+  EmailCommand,
+  PasswordCommand,
   PasswordResetCommand,
   PasswordResetResult,
+  PhoneCommand,
   UpdateHumanUserCommand,
   UpdateHumanUserResult,
-} from '../domain/users/user-service.js';
+  UpdateUserCommand,
+  UpdateUserResult,
+} from '../domain/users/commands.js';
+import type {
+  ResendCodeCommand,
+  ResendCodeResult,
+  VerifyCodeCommand,
+  VerifyCodeResult,
+} from '../domain/users/contact-codes.js';
+import type { Details, Gender, User, UserState } from '../domain/users/model.js';
 import type { Details as DetailsMessage } from '../grpc/gen/zitadel/object/v2/object_pb.js';
+import type { SetHumanEmailSchema } from '../grpc/gen/zitadel/user/v2/email_pb.js';
+import type { SetPasswordSchema } from '../grpc/gen/zitadel/user/v2/password_pb.js';
+import type { SetHumanPhoneSchema } from '../grpc/gen/zitadel/user/v2/phone_pb.js';
 import { type User as UserMessage, UserState as UserStateEnum } from '../grpc/gen/zitadel/user/v2/user_pb.js';
 import type {
   PasswordResetRequestSchema,
+  ResendEmailCodeRequestSchema,
+  ResendPhoneCodeRequestSchema,
   UpdateHumanUserRequestSchema,
+  UpdateUserRequestSchema,
 } from '../grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { GRPC_CODES } from '../grpc-status.js';
 import type { ForwardedHeaders, UpstreamClient } from './client.js';
@@ -26,6 +43,12 @@ import { UpstreamErrors, UpstreamTransportError } from './errors.js';
 
 type UpdateRequest = MessageInitShape<typeof UpdateHumanUserRequestSchema>;
 type ResetRequest = MessageInitShape<typeof PasswordResetRequestSchema>;
+type UpdateUserRequest = MessageInitShape<typeof UpdateUserRequestSchema>;
+type ResendEmailRequest = MessageInitShape<typeof ResendEmailCodeRequestSchema>;
+type ResendPhoneRequest = MessageInitShape<typeof ResendPhoneCodeRequestSchema>;
+type SetEmail = MessageInitShape<typeof SetHumanEmailSchema>;
+type SetPhone = MessageInitShape<typeof SetHumanPhoneSchema>;
+type SetPasswordShape = MessageInitShape<typeof SetPasswordSchema>;
 
 export { UPSTREAM_UNSUPPORTED_ID } from './errors.js';
 
@@ -39,51 +62,98 @@ export function toUpdateHumanUserRequest(cmd: UpdateHumanUserCommand): UpdateReq
   const req: UpdateRequest = { userId: cmd.userId };
   if (cmd.username !== undefined) req.username = cmd.username;
   if (cmd.profile) req.profile = { ...cmd.profile };
-  if (cmd.email) {
-    const v = cmd.email.verification;
-    req.email = {
-      email: cmd.email.email,
-      verification:
-        v?.kind === 'sendCode'
-          ? { case: 'sendCode', value: v.urlTemplate !== undefined ? { urlTemplate: v.urlTemplate } : {} }
-          : v?.kind === 'returnCode'
-            ? { case: 'returnCode', value: {} }
-            : v?.kind === 'isVerified'
-              ? { case: 'isVerified', value: v.value }
-              : { case: undefined },
+  if (cmd.email) req.email = toSetEmail(cmd.email);
+  if (cmd.phone) req.phone = toSetPhone(cmd.phone);
+  if (cmd.password) req.password = toSetPassword(cmd.password);
+  return req;
+}
+
+export function toUpdateUserRequest(cmd: UpdateUserCommand): UpdateUserRequest {
+  const req: UpdateUserRequest = { userId: cmd.userId };
+  if (cmd.username !== undefined) req.username = cmd.username;
+  if (cmd.human) {
+    const { profile, email, phone, password } = cmd.human;
+    req.userType = {
+      case: 'human',
+      value: {
+        ...(profile ? { profile: { ...profile } } : {}),
+        ...(email ? { email: toSetEmail(email) } : {}),
+        // An empty number without a verification is sent as such: upstream removes the phone.
+        ...(phone ? { phone: toSetPhone(phone) } : {}),
+        ...(password ? { password: toSetPassword(password) } : {}),
+      },
     };
-  }
-  if (cmd.phone) {
-    const kind = cmd.phone.verification?.kind;
-    req.phone = {
-      phone: cmd.phone.phone ?? '',
-      verification:
-        kind === 'sendCode'
-          ? { case: 'sendCode', value: {} }
-          : kind === 'returnCode'
-            ? { case: 'returnCode', value: {} }
-            : kind === 'isVerified'
-              ? { case: 'isVerified', value: true }
-              : { case: undefined },
-    };
-  }
-  const password = cmd.password;
-  if (password) {
-    req.password = {
-      passwordType: password.password
-        ? { case: 'password', value: { ...password.password } }
-        : password.hashedPassword
-          ? { case: 'hashedPassword', value: { ...password.hashedPassword } }
-          : { case: undefined },
-      verification:
-        password.currentPassword !== undefined
-          ? { case: 'currentPassword', value: password.currentPassword }
-          : password.verificationCode !== undefined
-            ? { case: 'verificationCode', value: password.verificationCode }
-            : { case: undefined },
-    };
+  } else if (cmd.machine) {
+    // Forwarded as asked: upstream manages machine users (the embedded store refuses them).
+    req.userType = { case: 'machine', value: { ...cmd.machine } };
   }
   return req;
+}
+
+function toSetEmail(email: EmailCommand): SetEmail {
+  const v = email.verification;
+  return {
+    email: email.email,
+    verification:
+      v?.kind === 'sendCode'
+        ? { case: 'sendCode', value: v.urlTemplate !== undefined ? { urlTemplate: v.urlTemplate } : {} }
+        : v?.kind === 'returnCode'
+          ? { case: 'returnCode', value: {} }
+          : v?.kind === 'isVerified'
+            ? { case: 'isVerified', value: v.value }
+            : { case: undefined },
+  };
+}
+
+function toSetPhone(phone: PhoneCommand): SetPhone {
+  const kind = phone.verification?.kind;
+  return {
+    phone: phone.phone ?? '',
+    verification:
+      kind === 'sendCode'
+        ? { case: 'sendCode', value: {} }
+        : kind === 'returnCode'
+          ? { case: 'returnCode', value: {} }
+          : kind === 'isVerified'
+            ? { case: 'isVerified', value: true }
+            : { case: undefined },
+  };
+}
+
+function toSetPassword(password: PasswordCommand): SetPasswordShape {
+  return {
+    passwordType: password.password
+      ? { case: 'password', value: { ...password.password } }
+      : password.hashedPassword
+        ? { case: 'hashedPassword', value: { ...password.hashedPassword } }
+        : { case: undefined },
+    verification:
+      password.currentPassword !== undefined
+        ? { case: 'currentPassword', value: password.currentPassword }
+        : password.verificationCode !== undefined
+          ? { case: 'verificationCode', value: password.verificationCode }
+          : { case: undefined },
+  };
+}
+
+/** ResendEmailCode / ResendPhoneCode: `sendCode` (with the email's URL template) or `returnCode`. */
+export function toResendEmailCodeRequest(cmd: ResendCodeCommand): ResendEmailRequest {
+  const d = cmd.delivery;
+  return {
+    userId: cmd.userId,
+    verification:
+      d.kind === 'returnCode'
+        ? { case: 'returnCode', value: {} }
+        : { case: 'sendCode', value: d.urlTemplate !== undefined ? { urlTemplate: d.urlTemplate } : {} },
+  };
+}
+
+export function toResendPhoneCodeRequest(cmd: ResendCodeCommand): ResendPhoneRequest {
+  return {
+    userId: cmd.userId,
+    verification:
+      cmd.delivery.kind === 'returnCode' ? { case: 'returnCode', value: {} } : { case: 'sendCode', value: {} },
+  };
 }
 
 export function toPasswordResetRequest(cmd: PasswordResetCommand): ResetRequest {
@@ -102,10 +172,14 @@ export function toPasswordResetRequest(cmd: PasswordResetCommand): ResetRequest 
 export function toDetails(details: DetailsMessage | undefined): Details {
   return {
     sequence: Number(details?.sequence ?? 0n),
-    // Upstream's timestamps have nanoseconds; the domain's ISO strings keep milliseconds.
-    changeDate: details?.changeDate ? timestampDate(details.changeDate).toISOString() : new Date(0).toISOString(),
+    changeDate: toTimestamp(details?.changeDate),
     resourceOwner: details?.resourceOwner ?? '',
   };
+}
+
+/** Upstream's timestamps have nanoseconds; the domain's ISO strings keep milliseconds. */
+function toTimestamp(timestamp: Timestamp | undefined): string {
+  return (timestamp ? timestampDate(timestamp) : new Date(0)).toISOString();
 }
 
 const STATES: Record<UserStateEnum, UserState> = {
@@ -227,23 +301,42 @@ export class UpstreamUserOperations {
     }
   }
 
-  // TODO(issue 15): VerifyEmail, ResendEmailCode, VerifyPhone, ResendPhoneCode and UpdateUser map
-  // 1:1 onto upstream's RPCs of the same names once their messages are in proto/ and regenerated
-  // (npm run proto:generate); then each becomes a `this.client.<rpc>(toRequest(cmd), this.headers)`
-  // like updateHumanUser above. Until then they refuse clearly instead of pretending.
-  async verifyEmail(_cmd: unknown): Promise<never> {
-    throw unsupported('VerifyEmail');
+  async updateUser(cmd: UpdateUserCommand): Promise<UpdateUserResult> {
+    const res = await this.client.updateUser(toUpdateUserRequest(cmd), this.headers);
+    this.users.clear(cmd.userId);
+    return {
+      changeDate: toTimestamp(res.changeDate),
+      ...(res.emailCode !== undefined ? { emailCode: res.emailCode } : {}),
+      ...(res.phoneCode !== undefined ? { phoneCode: res.phoneCode } : {}),
+    };
   }
-  async resendEmailCode(_cmd: unknown): Promise<never> {
-    throw unsupported('ResendEmailCode');
+
+  async verifyEmail(cmd: VerifyCodeCommand): Promise<VerifyCodeResult> {
+    const res = await this.client.verifyEmail({ ...cmd }, this.headers);
+    this.users.clear(cmd.userId);
+    return { details: toDetails(res.details) };
   }
-  async verifyPhone(_cmd: unknown): Promise<never> {
-    throw unsupported('VerifyPhone');
+
+  async resendEmailCode(cmd: ResendCodeCommand): Promise<ResendCodeResult> {
+    const res = await this.client.resendEmailCode(toResendEmailCodeRequest(cmd), this.headers);
+    return toResendResult(res);
   }
-  async resendPhoneCode(_cmd: unknown): Promise<never> {
-    throw unsupported('ResendPhoneCode');
+
+  async verifyPhone(cmd: VerifyCodeCommand): Promise<VerifyCodeResult> {
+    const res = await this.client.verifyPhone({ ...cmd }, this.headers);
+    this.users.clear(cmd.userId);
+    return { details: toDetails(res.details) };
   }
-  async updateUser(_cmd: unknown): Promise<never> {
-    throw unsupported('UpdateUser');
+
+  async resendPhoneCode(cmd: ResendCodeCommand): Promise<ResendCodeResult> {
+    const res = await this.client.resendPhoneCode(toResendPhoneCodeRequest(cmd), this.headers);
+    return toResendResult(res);
   }
+}
+
+function toResendResult(res: { details?: DetailsMessage; verificationCode?: string }): ResendCodeResult {
+  return {
+    details: toDetails(res.details),
+    ...(res.verificationCode !== undefined ? { verificationCode: res.verificationCode } : {}),
+  };
 }

@@ -208,6 +208,24 @@ describe('circuit breaker and retries', () => {
     calls.length = 0;
     expect(await failureOf(ops.updateHumanUser({ userId: s.w.alice.id, username: 'x-alice' }))).toEqual(UNAVAILABLE);
     expect(calls.map((c) => [c.method, c.attempt])).toEqual([['UpdateHumanUser', 1]]);
+    // The code flows and UpdateUser are writes too (a code is consumed, a failure counted).
+    calls.length = 0;
+    const userId = s.w.alice.id;
+    const writes = [
+      () => ops.updateUser({ userId, username: 'x-alice' }),
+      () => ops.verifyEmail({ userId, verificationCode: 'ABCDEF' }),
+      () => ops.resendEmailCode({ userId, delivery: { kind: 'returnCode' } }),
+      () => ops.verifyPhone({ userId, verificationCode: 'ABCDEF' }),
+      () => ops.resendPhoneCode({ userId, delivery: { kind: 'sendCode' } }),
+    ];
+    for (const write of writes) expect(await failureOf(write())).toEqual(UNAVAILABLE);
+    expect(calls.map((c) => [c.method, c.attempt])).toEqual([
+      ['UpdateUser', 1],
+      ['VerifyEmail', 1],
+      ['ResendEmailCode', 1],
+      ['VerifyPhone', 1],
+      ['ResendPhoneCode', 1],
+    ]);
   });
 });
 
