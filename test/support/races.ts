@@ -68,16 +68,6 @@ export function caseVariants(word: string, count: number): string[] {
   return variants;
 }
 
-/** Every answer is a 200 or the only acceptable failure: ABORTED GATEWAY-RETRY (REST code 10, HTTP 409). */
-export function expectSuccessOrRetry<A extends RaceAnswer>(answers: A[]): A[] {
-  for (const answer of answers) {
-    if (answer.status === 200) continue;
-    expect(answer).toMatchObject({ status: 409, id: 'GATEWAY-RETRY' });
-    expect([10, 'ABORTED']).toContain(answer.code);
-  }
-  return answers.filter((a) => a.status === 200);
-}
-
 interface RaceEvent {
   sequence: number | string;
   type: string;
