@@ -18,6 +18,7 @@ const details = (sequence: number, resourceOwner = w.orgs.acme, changeDate = T0)
 });
 const user = async (id: string) => h.repository.findUser(id);
 
+// The snake_case bodies and camelCase read-backs spell the same values in two wire forms, on purpose, so each test shows both.
 describe('REST body rules (§1)', () => {
   it('accepts the original snake_case names everywhere', async () => {
     const res = await put(w.alice.id, {
