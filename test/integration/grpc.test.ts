@@ -14,30 +14,22 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { Gender, UserState } from '../../src/grpc/gen/zitadel/user/v2/user_pb.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { renamedService, V2BETA_USER_SERVICE } from '../../src/grpc/grpc-plugin.js';
-import { createHarness, type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
-import { type Served, serve } from '../support/serve.js';
+import { type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
+import { type Served, servedWorldEach } from '../support/serve.js';
 
 let h: Harness;
 let w: World;
 let served: Served;
 let baseUrl: string;
-
-beforeEach(async () => {
-  // A fresh gateway and world per test, listening on a loopback port.
-  h = await createHarness();
-  w = await h.seed();
-  served = await serve(h, { h2c: true, gateway: true });
+// A fresh gateway and world per test, listening on a loopback port.
+servedWorldEach({ h2c: true, gateway: true }, (fresh) => {
+  ({ h, w, served } = fresh);
   baseUrl = served.base;
-});
-
-afterEach(async () => {
-  await served.close();
-  await h.close();
 });
 
 const TRANSPORTS: [string, () => Transport][] = [

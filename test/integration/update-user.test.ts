@@ -9,28 +9,21 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { createUserServiceClient } from '@zitadel/client/v2';
 import { UserServiceDefinition } from '@zitadel/node/dist/api/generated/zitadel/user/v2/user_service.js';
 import { createChannel, createClientFactory, Metadata } from 'nice-grpc';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { UpdateUserRequestSchema, UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { GRPC_CODES, type GrpcCode, httpStatusOf } from '../../src/grpc-status.js';
-import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
-import { type Served, serve } from '../support/serve.js';
+import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { type Served, servedWorldEach } from '../support/serve.js';
 
 let h: Harness;
 let w: World;
 let served: Served;
 let baseUrl: string;
-
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-  served = await serve(h, { h2c: true });
+// A fresh gateway and world per test, listening on a loopback port.
+servedWorldEach({ h2c: true }, (fresh) => {
+  ({ h, w, served } = fresh);
   baseUrl = served.base;
-});
-
-afterEach(async () => {
-  await served.close();
-  await h.close();
 });
 
 type Input = Record<string, unknown>;

@@ -2,8 +2,9 @@
 // src/main.ts serves it), for tests that need real connections: parallel clients, gRPC, browsers.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
 import { enableH2c } from '../../src/grpc/server.js';
-import type { Harness } from './harness.js';
+import { createHarness, type Harness, type World } from './harness.js';
 
 export interface Served {
   /** `http://127.0.0.1:<port>` */
@@ -36,4 +37,23 @@ export async function serve(h: Harness, options: ServeOptions = {}): Promise<Ser
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A fresh harness and world for every test of the calling file, served on a loopback port and
+ * closed after it: `servedWorldEach({ h2c: true }, (fresh) => ({ h, w, served } = fresh));`.
+ */
+export function servedWorldEach(options: ServeOptions, set: (fresh: { h: Harness; w: World; served: Served }) => void) {
+  let current: { h: Harness; served: Served } | undefined;
+  beforeEach(async () => {
+    const h = await createHarness();
+    const w = await h.seed();
+    const served = await serve(h, options);
+    current = { h, served };
+    set({ h, w, served });
+  });
+  afterEach(async () => {
+    await current?.served.close();
+    await current?.h.close();
+  });
 }
