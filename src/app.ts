@@ -290,6 +290,7 @@ function createUpstreamApp({ upstream, config, logger, upstreamOptions = {} }: U
   const client = new UpstreamClient(upstream, { ...upstreamOptions, observer: combineObservers(...observers) });
   const operationsFor: OperationsFactory = (request) =>
     new UpstreamUserOperations(client, forwardedHeaders(request, requestLog.info(request).id));
+  // The same builder and the same named dependencies as local mode (hence the alike lines); only limits and operations differ.
   const yoga = gatewayYoga({
     config,
     logger,

@@ -50,6 +50,7 @@ function toDetails(d: GraphQLDetails): MessageInitShape<typeof DetailsSchema> {
   };
 }
 
+// The user as the GraphQL answer carries it; it repeats src/domain/users/model.ts on purpose: the wire layer may not import the domain.
 interface GraphQLUser {
   userId: string;
   state: string;
@@ -109,6 +110,7 @@ function present<K extends string>(payload: Json, keys: readonly K[]): Partial<R
   >;
 }
 
+// One row per RPC (issue 13 item 1): the rows look alike by design, each naming its own operation, variables and response.
 export const RPCS: { [N in RpcName]: Rpc<N> } = {
   updateHumanUser: {
     operation: 'updateHumanUser',

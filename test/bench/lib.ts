@@ -11,12 +11,10 @@ import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
-import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
-import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher } from '../../src/domain/users/passwords.js';
-import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { createIdGenerator, systemClock } from '../../src/ids.js';
+import { createIdGenerator } from '../../src/ids.js';
 import { openMigratedDatabase } from '../../src/runtime.js';
+import { adminOver } from '../support/admin.js';
 import { createTestSchema, DEFAULT_TEST_DATABASE_URL, postgresUnreachable } from '../support/engine.js';
 import { freePort, startCommand } from '../support/processes.js';
 
@@ -177,14 +175,7 @@ export async function seed(url: string, users: number, migrated: () => void) {
   const { database } = await openMigratedDatabase(config);
   migrated();
   const newId = createIdGenerator();
-  const repository = new UserRepository(database.db, newId);
-  const admin = new AdminService({
-    repository: new AdminRepository(database.db),
-    users: repository,
-    clock: systemClock,
-    newId,
-    hasher: bcryptHasher(COST),
-  });
+  const admin = adminOver(database.db, newId, bcryptHasher(COST));
   // One cost-10 hash shared by every seeded user, so a password update's verify costs what it costs in production.
   const passwordHash = await bcryptHash('Seed-pass-1!', COST);
   const org = await admin.addOrganization({ name: 'Bench' });

@@ -1,11 +1,10 @@
 // GraphiQL in a real browser: Debian's Chromium driven by playwright-core. Skips (visibly) where
 // /usr/bin/chromium is missing; .ci/run installs it. Saves a screenshot to test-artifacts/.
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type World } from '../support/harness.js';
+import { type Served, serve } from '../support/serve.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -14,16 +13,15 @@ if (!available) console.warn(`SKIPPED: GraphiQL browser test — no Chromium at 
 describe.skipIf(!available)('GraphiQL in Chromium', () => {
   let h: Harness;
   let w: World;
-  let server: Server;
+  let served: Served | undefined;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
     h = await createHarness();
     w = await h.seed();
-    server = createServer(h.app.yoga);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serve(h);
+    base = served.base;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -41,7 +39,7 @@ describe.skipIf(!available)('GraphiQL in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
     await h?.close();
   });
 

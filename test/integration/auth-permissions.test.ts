@@ -1,15 +1,14 @@
 // Spec §5 (authentication, permissions) and §2.5 (user lookup), on both faces: GraphQL
 // `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { hash } from '@node-rs/bcrypt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, fail, freshWorld, type Input, type Outcome, success, toRest, updater } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { FACES, fail, freshWorldEach, type Input, type Outcome, success, toRest, updater } from '../support/faces.js';
 import { type Harness, PASSWORD, snapshot, UPDATE, type World } from '../support/harness.js';
 import { THROUGH_UPSTREAM } from '../support/upstream-front.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 /** One updateHumanUser through one face (test/support/faces.ts). */
 const update = updater(() => h);

@@ -223,6 +223,18 @@ describe('user add / user get / machine add', () => {
     expect(scopedDup).toBeInstanceOf(AdminError);
   });
 
+  const VALID_USER = [
+    '--org',
+    'ORG',
+    '--username',
+    'x',
+    '--given-name',
+    'A',
+    '--family-name',
+    'B',
+    '--email',
+    'x@example.com',
+  ];
   it.each([
     [
       ['--username', 'x', '--given-name', 'A', '--family-name', 'B', '--email', 'x@example.com'],
@@ -239,42 +251,8 @@ describe('user add / user get / machine add', () => {
       AdminError,
       'invalid email: Name <x@example.com>',
     ],
-    [
-      [
-        '--org',
-        'ORG',
-        '--username',
-        'x',
-        '--given-name',
-        'A',
-        '--family-name',
-        'B',
-        '--email',
-        'x@example.com',
-        '--phone',
-        '12',
-      ],
-      AdminError,
-      'invalid phone: 12',
-    ],
-    [
-      [
-        '--org',
-        'ORG',
-        '--username',
-        'x',
-        '--given-name',
-        'A',
-        '--family-name',
-        'B',
-        '--email',
-        'x@example.com',
-        '--state',
-        'deleted',
-      ],
-      UsageError,
-      '--state must be one of initial, active, inactive, locked',
-    ],
+    [[...VALID_USER, '--phone', '12'], AdminError, 'invalid phone: 12'],
+    [[...VALID_USER, '--state', 'deleted'], UsageError, '--state must be one of initial, active, inactive, locked'],
     [
       ['--org', '999', '--username', 'x', '--given-name', 'A', '--family-name', 'B', '--email', 'x@example.com'],
       AdminError,

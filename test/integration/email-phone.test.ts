@@ -1,23 +1,20 @@
 // Spec §4.3 (email), §4.4 (phone), §2.3 (URL templates) and §2.4 (content checks), on both
 // faces: GraphQL `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
-import { details, FACES, fail, freshWorld, ok, updater } from '../support/faces.js';
+import { details, eventTypesIn, FACES, fail, freshWorldEach, ok, updater } from '../support/faces.js';
 import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
 const update = updater(() => h);
 
-async function eventTypes(userId: string): Promise<string[]> {
-  return (await h.repository.events(userId)).map((e) => e.type);
-}
+const eventTypes = eventTypesIn(() => h);
 
 const CODE = /^[A-Z0-9]{6}$/;
 const INVALID_TEMPLATE_SYNTAX = fail(400, 3, 'URL Template is invalid', 'DOMAIN-oGh5e');

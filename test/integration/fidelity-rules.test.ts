@@ -1,17 +1,13 @@
 // Issue 14's leaf rules as upstream has them, on both faces (GraphQL `updateHumanUser` and REST
 // `PUT /v2/users/human/{userId}`): ASCII password classes (14.2), imported bcrypt hashes (14.10),
 // GetUserByID's id length (14.13), language tags (14.5), email addresses (14.4), URL templates (14.6).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, type Face, fail, type Input, ok, updateThrough } from '../support/faces.js';
-import { createHarness, type Harness, snapshot, type World } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { FACES, type Face, fail, freshWorldEach, type Input, ok, updateThrough } from '../support/faces.js';
+import { type Harness, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 const update = (face: Face, userId: string, input: Input) => updateThrough(h, face, w.orgOwner.token, userId, input);
 

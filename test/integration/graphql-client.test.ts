@@ -1,11 +1,10 @@
 // A mainstream GraphQL client (graphql-request) with typed documents against a listening gateway.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type World } from '../support/harness.js';
+import { type Served, serve } from '../support/serve.js';
 
 interface UpdateResult {
   updateHumanUser: {
@@ -29,19 +28,17 @@ const User: TypedDocumentNode<UserResult, { userId: string }> = parse(`
 
 let h: Harness;
 let w: World;
-let server: Server;
+let served: Served;
 let client: GraphQLClient;
 
 beforeAll(async () => {
   h = await createHarness();
   w = await h.seed();
-  server = createServer(h.app.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  client = new GraphQLClient(url, { headers: { authorization: `Bearer ${w.orgOwner.token}` } });
+  served = await serve(h);
+  client = new GraphQLClient(`${served.base}/graphql`, { headers: { authorization: `Bearer ${w.orgOwner.token}` } });
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await served.close();
   await h.close();
 });
 

@@ -3,9 +3,7 @@
 // Every answer is compared with the REST face's answer for the same case.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { connect } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
@@ -16,33 +14,22 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { Gender, UserState } from '../../src/grpc/gen/zitadel/user/v2/user_pb.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { renamedService, V2BETA_USER_SERVICE } from '../../src/grpc/grpc-plugin.js';
-import { enableH2c } from '../../src/grpc/server.js';
-import { createHarness, type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
+import { type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
+import { type Served, servedWorldEach } from '../support/serve.js';
 
 let h: Harness;
 let w: World;
-let server: Server;
+let served: Served;
 let baseUrl: string;
-
-beforeEach(async () => {
-  // A fresh gateway and world per test, listening on a loopback port.
-  h = await createHarness();
-  w = await h.seed();
-  server = createServer(h.gateway.yoga);
-  enableH2c(server, h.gateway.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await h.close();
+// A fresh gateway and world per test, listening on a loopback port.
+servedWorldEach({ h2c: true, gateway: true }, (fresh) => {
+  ({ h, w, served } = fresh);
+  baseUrl = served.base;
 });
 
 const TRANSPORTS: [string, () => Transport][] = [
@@ -462,10 +449,9 @@ describe('the shared port', () => {
   it('shutdown closes an open HTTP/2 session: server.close() completes after closeIdleConnections()', async () => {
     const users = client(TRANSPORTS[0]?.[1] as () => Transport);
     await users.getUserByID({ userId: w.alice.id }, auth(w.orgOwner.token));
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections();
+    const closed = new Promise((resolve) => served.server.close(resolve));
+    served.server.closeIdleConnections();
     await expect(closed).resolves.toBeUndefined();
-    server = createServer(); // afterEach closes this one instead
   });
 
   it('REST still works on the same port over HTTP/1.1', async () => {

@@ -1,13 +1,12 @@
 // Spec §4.5 (failed current-password checks): lockout policy, the slow-down of repeated
 // failures, and one credential check per GraphQL request however many aliases it carries.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, type Face, fail, freshWorld, ok, updater } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { FACES, type Face, fail, freshWorldEach, ok, updater } from '../support/faces.js';
 import { type Harness, PASSWORD, RESET, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 // --- both faces -------------------------------------------------------------------------------
 

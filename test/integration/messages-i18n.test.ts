@@ -1,16 +1,13 @@
 // Issue 14.15: catalogued errors answer in the request's language (Accept-Language, ranked by
 // quality), else English; the id never changes. Untranslated errors (upstream's raw texts, the
 // gateway's own ids) stay English. GraphQL, REST and Connect.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { freshWorldEach } from '../support/faces.js';
+import { type Harness, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-});
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 const RENAME = { profile: { givenName: 'A', familyName: 'B' } };
 

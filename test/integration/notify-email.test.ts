@@ -25,6 +25,7 @@ afterEach(async () => {
   await smtp.close();
 });
 
+// Each notify file wires its own channel's sender, id and jitter; what repeats is DeliveryWorker's option names.
 function emailWorker(log = captureLogger()) {
   const notify = h.config.notify;
   return new DeliveryWorker({

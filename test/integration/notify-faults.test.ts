@@ -43,6 +43,24 @@ function worker(url: string | undefined, log = captureLogger(), workerId = 'work
   });
 }
 
+/** An SMTP peer that holds its reply to DATA until `letGo()`; `inData` resolves once a send got there. */
+async function holdingSmtpPeer() {
+  let release: () => void = () => {};
+  let started: () => void = () => {};
+  const inData = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const peer = await startSmtpPeer({
+    beforeReply: () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        started();
+      }),
+  });
+  smtp = peer; // closed by afterEach
+  return { peer, inData, letGo: () => release() };
+}
+
 async function changeEmail(address: string) {
   const r = await h.gql(UPDATE, { input: { userId: w.alice.id, email: { email: address } } }, w.orgOwner.token);
   expect(r.body.errors).toBeUndefined();
@@ -211,45 +229,23 @@ describe('a worker that crashed while holding a row', () => {
 
 describe('shutdown while sending', () => {
   it('lets the row in flight finish within the grace time', async () => {
-    let letGo: () => void = () => {};
-    let started: () => void = () => {};
-    const inData = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    smtp = await startSmtpPeer({
-      beforeReply: () =>
-        new Promise<void>((resolve) => {
-          letGo = resolve;
-          started();
-        }),
-    });
+    const { peer, inData, letGo } = await holdingSmtpPeer();
     const queued = await changeEmail('slow@example.com');
-    const b = worker(smtp.url);
+    const b = worker(peer.url);
     b.start();
     await inData;
     const stopped = b.stop(10_000);
     setTimeout(() => letGo(), 50);
     await stopped;
     expect(await rowById(queued.id)).toMatchObject({ status: 'sent', attempts: 1 });
-    expect(smtp.mails).toHaveLength(1);
+    expect(peer.mails).toHaveLength(1);
   });
 
   it('releases the row (pending, attempt not counted) when the send outlasts the grace time', async () => {
-    let letGo: () => void = () => {};
-    let started: () => void = () => {};
-    const inData = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    smtp = await startSmtpPeer({
-      beforeReply: () =>
-        new Promise<void>((resolve) => {
-          letGo = resolve;
-          started();
-        }),
-    });
+    const { peer, inData, letGo } = await holdingSmtpPeer();
     const queued = await changeEmail('stuck@example.com');
     const log = captureLogger();
-    const b = worker(smtp.url, log);
+    const b = worker(peer.url, log);
     b.start();
     await inData;
     expect(await rowById(queued.id)).toMatchObject({ status: 'sending', claimed_by: 'worker-b', attempts: 1 });

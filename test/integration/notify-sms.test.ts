@@ -22,6 +22,7 @@ afterEach(async () => {
   webhook = undefined;
 });
 
+// Each notify file wires its own channel's sender, id and jitter; what repeats is DeliveryWorker's option names.
 function smsWorker(url: string, timeoutMs = 2_000, log = captureLogger()) {
   const notify = h.config.notify;
   return new DeliveryWorker({
@@ -98,6 +99,7 @@ describe('SMS over the webhook', () => {
     const queued = await changePhone('+41791234567');
     const b = smsWorker(webhook.url, 300);
 
+    // One step per attempt, spelled out: the steps read as the retry schedule they assert.
     expect(await b.runOnce()).toBe(1);
     expect(await rowById(queued.id)).toMatchObject({
       status: 'pending',

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshWorld } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { freshWorldEach } from '../support/faces.js';
 import { type Harness, PASSWORD, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 const requestLogs = (h: Harness) =>
   h.logLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((l) => l.msg === 'request');

@@ -1,13 +1,13 @@
 // ZITADEL's official SDKs against the gateway, for the code flows of issue 15: @zitadel/client
 // (Connect JSON over connect-node, and its own gRPC server transport) and @zitadel/node (nice-grpc,
 // its v2 UserService definition) call ResendEmailCode, VerifyEmail and VerifyPhone.
-import type { Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { createServerTransport } from '@zitadel/client/node';
 import { createUserServiceClient } from '@zitadel/client/v2';
 import { UserServiceDefinition } from '@zitadel/node/dist/api/generated/zitadel/user/v2/user_service.js';
 import { createChannel, createClientFactory, Metadata } from 'nice-grpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../support/bearer.js';
 import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
 import { listen } from '../support/listen.js';
 
@@ -55,14 +55,6 @@ async function verifiedState() {
   );
   return res.body.data?.userById;
 }
-
-const bearer =
-  (token: string): Interceptor =>
-  (next) =>
-  (req) => {
-    req.header.set('authorization', `Bearer ${token}`);
-    return next(req);
-  };
 
 describe('@zitadel/client', () => {
   it('Connect JSON: ResendEmailCode (returnCode), VerifyEmail with the new code, VerifyPhone', async () => {

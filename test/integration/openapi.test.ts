@@ -1,14 +1,13 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/openapi/openapi.js';
-import { freshWorld } from '../support/faces.js';
+import { freshWorldEach } from '../support/faces.js';
 import type { Harness, World } from '../support/harness.js';
 import { openApiMismatch } from '../support/openapi-check.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 describe('GET /openapi.json', () => {
   it('serves a valid OpenAPI 3.1 document describing every REST route', async () => {

@@ -1,6 +1,6 @@
 // Spec §4.6 (password-reset codes) on both faces: GraphQL `passwordReset` and REST
 // `POST /v2/users/{userId}/password_reset`, and the codes' use as `verificationCode` (§4.5).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeMatches } from '../../src/domain/users/codes.js';
 import {
   asGraphQLDetails,
@@ -8,7 +8,7 @@ import {
   FACES,
   type Face,
   fail,
-  freshWorld,
+  freshWorldEach,
   graphqlFailure,
   type Input,
   type Outcome,
@@ -22,8 +22,7 @@ import { type Harness, RESET, snapshot, type World } from '../support/harness.js
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 // --- both faces -------------------------------------------------------------------------------
 

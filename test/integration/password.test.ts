@@ -1,13 +1,14 @@
 // Spec §4.5 (password) and §2 (nothing written when a check fails), on both faces: GraphQL
 // `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
 import { hash } from '@node-rs/bcrypt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CREDENTIALS_CHECK_ERROR,
   details,
+  eventTypesIn,
   FACES,
   fail,
-  freshWorld,
+  freshWorldEach,
   type Input,
   type Outcome,
   ok,
@@ -17,17 +18,14 @@ import { type Harness, PASSWORD, RESET, snapshot, UPDATE, type World } from '../
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 // --- both faces -------------------------------------------------------------------------------
 
 /** One updateHumanUser through one face (see test/support/faces.ts). */
 const update = updater(() => h);
 
-async function eventTypes(userId: string): Promise<string[]> {
-  return (await h.repository.events(userId)).map((e) => e.type);
-}
+const eventTypes = eventTypesIn(() => h);
 
 const NEW_PASSWORD = 'Neues-Passwort9';
 /** A bcrypt hash of `password` at cost 10 in the `$2b$` form (the harness's own hashes use cost 4). */

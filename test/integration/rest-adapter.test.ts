@@ -1,14 +1,13 @@
 // Spec §1 and §7: the REST adapter's body rules (ZITADEL's protojson), methods and errors;
 // `GET /v2/users/{userId}` and its GraphQL counterpart `Query.user`.
 import { hash } from '@node-rs/bcrypt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshWorld } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { freshWorldEach } from '../support/faces.js';
 import { type Harness, PASSWORD, snapshot, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 // protojson's Timestamp: no fraction when it is zero (upstream's Go protojson does the same).
 const T0 = '2026-11-23T10:00:00Z';
@@ -19,6 +18,7 @@ const details = (sequence: number, resourceOwner = w.orgs.acme, changeDate = T0)
 });
 const user = async (id: string) => h.repository.findUser(id);
 
+// The snake_case bodies and camelCase read-backs spell the same values in two wire forms, on purpose, so each test shows both.
 describe('REST body rules (§1)', () => {
   it('accepts the original snake_case names everywhere', async () => {
     const res = await put(w.alice.id, {

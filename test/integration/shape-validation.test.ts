@@ -1,13 +1,12 @@
 // Spec §1 / §2.2: shape validation of the whole request on both faces, with upstream's
 // protoc-gen-validate messages (composed as in src/schema/validation.ts), 400 code 3, no details.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FACES, type Face, freshWorld, type Input, sendThrough } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { FACES, type Face, freshWorldEach, type Input, sendThrough } from '../support/faces.js';
 import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 /**
  * Sends the request through one face and asserts that it is a shape error in that face's exact

@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshWorld } from '../support/faces.js';
+import { describe, expect, it } from 'vitest';
+import { freshWorldEach } from '../support/faces.js';
 import { type Harness, UPDATE, type World } from '../support/harness.js';
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 describe('rename through both faces', () => {
   it('GraphQL and REST answer the same details shape and append one profile.changed each', async () => {

@@ -2,8 +2,6 @@
 // (connect-node over HTTP/1.1 with the gateway's generated UserService), plus the official SDK
 // (@zitadel/client's createUserServiceClient on connect-node's Connect transport). Every face
 // answers the same normalized outcome for the same case; changes are read back.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fromJson } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { ConnectError, createClient } from '@connectrpc/connect';
@@ -11,31 +9,21 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { createUserServiceClient } from '@zitadel/client/v2';
 import { UserServiceDefinition } from '@zitadel/node/dist/api/generated/zitadel/user/v2/user_service.js';
 import { createChannel, createClientFactory, Metadata } from 'nice-grpc';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../../src/grpc/gen/zitadel/message_pb.js';
 import { UpdateUserRequestSchema, UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
-import { enableH2c } from '../../src/grpc/server.js';
 import { GRPC_CODES, type GrpcCode, httpStatusOf } from '../../src/grpc-status.js';
-import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
+import { type Served, servedWorldEach } from '../support/serve.js';
 
 let h: Harness;
 let w: World;
-let server: Server;
+let served: Served;
 let baseUrl: string;
-
-beforeEach(async () => {
-  h = await createHarness();
-  w = await h.seed();
-  server = createServer(h.app.yoga);
-  enableH2c(server, h.app.yoga, { maxBodyBytes: h.config.maxRequestBodyBytes, onUnexpected: () => {} });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await h.close();
+// A fresh gateway and world per test, listening on a loopback port.
+servedWorldEach({ h2c: true }, (fresh) => {
+  ({ h, w, served } = fresh);
+  baseUrl = served.base;
 });
 
 type Input = Record<string, unknown>;

@@ -1,12 +1,12 @@
 // Spec §4.1 (username), §4.2 (profile), §3 (response) and §2 atomicity, on both faces:
 // GraphQL `updateHumanUser` and REST `PUT /v2/users/human/{userId}`.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   asGraphQLDetails,
   FACES,
   type Face,
   fail,
-  freshWorld,
+  freshWorldEach,
   type Input,
   type Outcome,
   success,
@@ -16,8 +16,7 @@ import { type Harness, PASSWORD, START, snapshot, UPDATE, type World } from '../
 
 let h: Harness;
 let w: World;
-beforeEach(async () => ({ h, w } = await freshWorld()));
-afterEach(() => h.close());
+freshWorldEach((fresh) => ({ h, w } = fresh));
 
 /** One updateHumanUser through one face (test/support/faces.ts). */
 const update = updater(() => h);

@@ -6,12 +6,10 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
-import { AdminRepository } from '../../src/domain/admin/admin-repository.js';
-import { AdminService } from '../../src/domain/admin/admin-service.js';
 import { bcryptHasher, type PasswordHasher } from '../../src/domain/users/passwords.js';
-import { UserRepository } from '../../src/domain/users/user-repository.js';
-import { createIdGenerator, systemClock } from '../../src/ids.js';
+import { createIdGenerator } from '../../src/ids.js';
 import { createLogger } from '../../src/logger.js';
+import { adminOver } from '../support/admin.js';
 import { UPDATE } from '../support/harness.js';
 
 const bcrypt = bcryptHasher(4);
@@ -38,14 +36,7 @@ beforeAll(async () => {
   const logger = createLogger('silent');
   const newId = createIdGenerator();
   app = createApp({ database, config, logger, newId, hasher: gatedHasher, sleep: async () => {} });
-  const repository = new UserRepository(database.db, newId);
-  const admin = new AdminService({
-    repository: new AdminRepository(database.db),
-    users: repository,
-    clock: systemClock,
-    newId,
-    hasher: bcrypt,
-  });
+  const admin = adminOver(database.db, newId, bcrypt);
   const org = await admin.addOrganization({ name: 'Acme' });
   const passwordHash = await bcrypt.hash('Old-Passw0rd!');
   const human = (username: string) =>

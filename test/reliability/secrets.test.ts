@@ -74,6 +74,7 @@ describe('secrets never leak', () => {
     const alicePath = `/v2/users/human/${w.alice.id}`;
     const reset = `/v2/users/${w.alice.id}/password_reset`;
 
+    // A scripted scenario: the alike calls are distinct steps with distinct secrets, spelled out so every secret is visible.
     // Self-service change with the current password, on both faces.
     await gql(
       UPDATE,

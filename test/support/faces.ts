@@ -1,6 +1,6 @@
 // Both faces of updateHumanUser for contract tests: one call through GraphQL or REST, with the
 // answer normalized to {status, ok} or {status, error: {status, code, message, id, failedAttempts}}.
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { GRPC_CODES } from '../../src/grpc-status.js';
 import { createHarness, type GraphQLResponse, type Harness, type RestResponse, UPDATE, type World } from './harness.js';
 
@@ -82,6 +82,25 @@ export const withoutNulls = (data: Input) => Object.fromEntries(Object.entries(d
 export async function freshWorld(env?: Record<string, string>): Promise<{ h: Harness; w: World }> {
   const h = await createHarness(env);
   return { h, w: await h.seed() };
+}
+
+/**
+ * A fresh harness and world for every test of the calling file, closed after it:
+ * `freshWorldEach((fresh) => ({ h, w } = fresh));`. A test that replaces `h` closes its own.
+ */
+export function freshWorldEach(set: (fresh: { h: Harness; w: World }) => void): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    const fresh = await freshWorld();
+    current = fresh.h;
+    set(fresh);
+  });
+  afterEach(() => current?.close());
+}
+
+/** The event types of a user, oldest first, in the harness `current()` returns. */
+export function eventTypesIn(current: () => Harness): (userId: string) => Promise<string[]> {
+  return async (userId) => (await current().repository.events(userId)).map((e) => e.type);
 }
 
 /** updateHumanUser through one face, the raw answer: GraphQL's body or ZITADEL's REST JSON. */

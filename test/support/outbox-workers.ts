@@ -40,6 +40,7 @@ export function outboxWorkerRace(create: () => Promise<SharedDatabase>): void {
     b = database.connect();
     const now = new Date(Date.now() - 1000).toISOString();
     await a.db
+      // Rows inserted raw, as the table holds them, independently of the repository whose claiming is under test.
       .insertInto('notification_outbox')
       .values(
         Array.from({ length: ROWS }, (_, i) => ({

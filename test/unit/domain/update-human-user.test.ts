@@ -91,6 +91,7 @@ const emailCode = (urlTemplate: string | null, matches?: boolean) => ({
   ...(matches !== undefined ? { matches } : {}),
 });
 
+// A case table: rows repeat one shape on purpose, so each case reads on its own (ZITADEL's expectPush style).
 const CASES: Case[] = [
   // --- order of checks (§2) -------------------------------------------------------------------
   {
