@@ -3,6 +3,7 @@
 import type { Viewer } from './domain/auth/permissions.js';
 import { Errors } from './domain/errors.js';
 import type { RequestBudget } from './domain/users/user-service.js';
+import { recordCallerLanguage } from './i18n/messages.js';
 import { type LocalBackend, localOperations, type UserOperations } from './operations.js';
 
 export interface GraphQLContext {
@@ -25,7 +26,10 @@ export function localOperationsFactory(
       authorization: request.headers.get('authorization'),
       orgId: request.headers.get('x-zitadel-orgid'),
       budget: () => context.budget,
-      onViewer: (viewer) => onViewer(request, viewer),
+      onViewer: (viewer) => {
+        recordCallerLanguage(request, viewer.preferredLanguage);
+        onViewer(request, viewer);
+      },
     });
 }
 

@@ -7,7 +7,7 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BEARER_CHALLENGE, catalogued, DomainError } from '../domain/errors.js';
 import { GRPC_CODES, type GrpcCodeName, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
-import { requestedLanguages, translatedMessage } from '../i18n/messages.js';
+import { callerLanguage, requestedLanguages, translatedMessage } from '../i18n/messages.js';
 
 declare module 'graphql' {
   interface GraphQLErrorExtensions {
@@ -113,7 +113,7 @@ export function useRequestErrorCodes(): Plugin {
 
 /** The languages of a request: Accept-Language (the caller's preferred language comes first when known). */
 export function languagesOf(request: Request | undefined): string[] {
-  return requestedLanguages(request?.headers.get('accept-language') ?? null);
+  return requestedLanguages(request?.headers.get('accept-language') ?? null, callerLanguage(request));
 }
 
 /** A catalogued error with its message in the first of `languages` that has it (ids unchanged). */

@@ -45,6 +45,12 @@ export const DetailsRef = builder.objectRef<Details>('Details').implement({
       resolve: (d) => d.changeDate,
     }),
     resourceOwner: t.id({ description: "The user's organization id.", resolve: (d) => d.resourceOwner }),
+    creationDate: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "Time of the object's first event (the user's creation); set on a user's own `details` only.",
+      resolve: (d) => d.creationDate ?? null,
+    }),
   }),
 });
 
@@ -88,13 +94,24 @@ export const HumanUserRef = builder.objectRef<User>('HumanUser').implement({
     details: t.field({
       type: DetailsRef,
       description: "Where the user's event log stands.",
-      resolve: (u) => ({ sequence: u.sequence, changeDate: u.changeDate, resourceOwner: u.orgId }),
+      resolve: (u) => ({
+        sequence: u.sequence,
+        changeDate: u.changeDate,
+        resourceOwner: u.orgId,
+        ...(u.creationDate ? { creationDate: u.creationDate } : {}),
+      }),
     }),
     profile: t.field({ type: HumanProfileRef, description: 'Profile.', resolve: (u) => u.profile }),
     email: t.field({ type: HumanEmailRef, description: 'Email address.', resolve: (u) => u.email }),
     phone: t.field({ type: HumanPhoneRef, description: 'Phone number.', resolve: (u) => u.phone }),
     passwordChangeRequired: t.exposeBoolean('passwordChangeRequired', {
       description: 'Whether the user must change the password at the next login.',
+    }),
+    passwordChanged: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Time of the last password change; null when no password was ever set by a change.',
+      resolve: (u) => u.passwordChanged ?? null,
     }),
   }),
 });

@@ -4,7 +4,7 @@
 // CredentialsCheckError. Failures of the transport itself (unreachable, reset, TLS, breaker open,
 // deadline) are not upstream's answers: they become the gateway's own UNAVAILABLE / DEADLINE_EXCEEDED.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { DomainError, Errors } from '../domain/errors.js';
+import { DomainError, Errors, type HttpParticulars } from '../domain/errors.js';
 import { CredentialsCheckErrorSchema, ErrorDetailSchema } from '../grpc/gen/zitadel/message_pb.js';
 import type { GrpcCode } from '../grpc-status.js';
 
@@ -86,6 +86,18 @@ export function isTransportFailure(error: unknown): boolean {
 }
 
 /** Anything a call to upstream threw → the DomainError the faces answer. */
+/** The catalogue's HTTP particulars by upstream id (computed once; the catalogue does not change). */
+const HTTP_BY_ID = new Map(
+  Object.values(Errors)
+    .map((make) => make())
+    .filter((e) => e.id !== '' && Object.keys(e.http).length > 0)
+    .map((e) => [e.id, e.http] as const),
+);
+
+function httpParticularsOf(id: string): HttpParticulars {
+  return HTTP_BY_ID.get(id) ?? {};
+}
+
 export function fromUpstreamError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
   if (isTransportFailure(error)) {
@@ -98,7 +110,8 @@ export function fromUpstreamError(error: unknown): DomainError {
   const detail = e.findDetails(ErrorDetailSchema)[0];
   const credentials = e.findDetails(CredentialsCheckErrorSchema)[0];
   const details = credentials ? { failedAttempts: credentials.failedAttempts } : {};
-  if (detail) return new DomainError(code, detail.id, detail.message, details);
+  // Upstream's message as it is; the HTTP particulars (e.g. a 401's WWW-Authenticate) of the same id.
+  if (detail) return new DomainError(code, detail.id, detail.message, details, httpParticularsOf(detail.id));
   if (credentials) return new DomainError(code, credentials.id, credentials.message, details);
   // No detail (e.g. "auth header missing"): code and upstream's message as they are.
   return new DomainError(code, '', e.rawMessage, details);

@@ -221,6 +221,8 @@ export function toUser(user: UserMessage | undefined): User | undefined {
     failedPasswordAttempts: 0,
     sequence: details.sequence,
     changeDate: details.changeDate,
+    ...(user.details?.creationDate ? { creationDate: timestampDate(user.details.creationDate).toISOString() } : {}),
+    ...(human.passwordChanged ? { passwordChanged: timestampDate(human.passwordChanged).toISOString() } : {}),
   };
 }
 

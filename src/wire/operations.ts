@@ -4,6 +4,7 @@
 import { type DocumentNode, type GraphQLSchema, parse, validate } from 'graphql';
 
 const DETAILS = 'details { sequence changeDate resourceOwner }';
+const USER_DETAILS = 'details { sequence changeDate resourceOwner creationDate }';
 
 export const WIRE_OPERATIONS = {
   // Run instead of the real operation when a request cannot be translated, so that
@@ -15,9 +16,9 @@ export const WIRE_OPERATIONS = {
     passwordReset(input: $input) { ${DETAILS} verificationCode } }`,
   getUserById: `query GetUserByID($userId: ID!) {
     userById(userId: $userId) {
-      userId state username resourceOwner ${DETAILS}
+      userId state username resourceOwner ${USER_DETAILS}
       profile { givenName familyName nickName displayName preferredLanguage gender }
-      email { email isVerified } phone { phone isVerified } passwordChangeRequired } }`,
+      email { email isVerified } phone { phone isVerified } passwordChangeRequired passwordChanged } }`,
   updateUser: `mutation UpdateUser($input: UpdateUserInput!) {
     updateUser(input: $input) { changeDate emailCode phoneCode } }`,
   // Issue 15: the code flows.

@@ -67,6 +67,7 @@ interface GraphQLUser {
   email: { email: string; isVerified: boolean };
   phone: { phone: string; isVerified: boolean };
   passwordChangeRequired: boolean;
+  passwordChanged?: string | null;
 }
 
 /** A GraphQL enum name (`USER_STATE_ACTIVE`) → the generated enum's value (protoc-gen-es drops the prefix). */
@@ -97,6 +98,7 @@ function toGetUserResponse(user: GraphQLUser): RpcResponse<'getUserByID'> {
           email: user.email,
           phone: user.phone,
           passwordChangeRequired: user.passwordChangeRequired,
+          ...(user.passwordChanged ? { passwordChanged: timestampFromDate(new Date(user.passwordChanged)) } : {}),
         },
       },
     },

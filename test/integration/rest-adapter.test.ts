@@ -232,11 +232,13 @@ describe('GET /v2/users/{userId}', () => {
   it('answers GetUserByID’s shape in protojson: user.details, defaults (false, "") left out', async () => {
     const res = await get(w.alice.id, w.orgOwner.token);
     expect(res.status).toBe(200);
+    // The user's first event is its creation (spec §4.7): creationDate on both details.
+    const withCreation = { details: { ...details(1).details, creationDate: '2026-11-23T10:00:00Z' } };
     expect(res.body).toEqual({
-      ...details(1),
+      ...withCreation,
       user: {
         userId: w.alice.id,
-        ...details(1),
+        ...withCreation,
         state: 'USER_STATE_ACTIVE',
         username: 'alice',
         loginNames: ['alice'],

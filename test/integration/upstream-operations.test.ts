@@ -51,7 +51,7 @@ describe('successes, read back', () => {
       profile: { givenName: 'Alicia', familyName: 'Test', nickName: 'Ali', gender: 1 },
       email: { email: 'alicia@example.com', verification: { kind: 'returnCode' } },
     });
-    const stored = await s.h.repository.findUser(w.alice.id);
+    const stored = await s.h.repository.readUser(w.alice.id);
     expect(result).toEqual({
       details: { sequence: stored?.sequence, changeDate: stored?.changeDate, resourceOwner: w.orgs.acme },
       emailCode: expect.stringMatching(/^[A-Z0-9]{6}$/),

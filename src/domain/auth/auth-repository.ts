@@ -11,6 +11,8 @@ export interface TokenGrant {
   userId: string;
   orgId: string;
   state: string;
+  /** The user's profile language (BCP 47; `und` when unknown). */
+  preferredLanguage: string;
   /** null when the user has no role grant (one entry per grant otherwise). */
   role: string | null;
   grantOrgId: string | null;
@@ -30,6 +32,7 @@ export class AuthRepository {
         'users.id as user_id',
         'users.org_id',
         'users.state',
+        'users.preferred_language',
         'role_grants.role',
         'role_grants.org_id as grant_org_id',
       ])
@@ -48,6 +51,7 @@ export class AuthRepository {
       userId: row.user_id,
       orgId: row.org_id,
       state: row.state,
+      preferredLanguage: row.preferred_language,
       role: row.role,
       grantOrgId: row.grant_org_id,
     }));

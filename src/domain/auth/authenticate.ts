@@ -37,10 +37,12 @@ export class Authenticator {
     }
     if (orgId && !(await this.repository.organizationExists(orgId))) throw Errors.orgNotFound();
     const grants = rows.flatMap((g) => (g.role === null ? [] : [{ role: g.role, orgId: g.grantOrgId }]));
+    const language = row.preferredLanguage;
     return {
       userId: row.userId,
       orgId: row.orgId,
       grants,
+      ...(language && language !== 'und' ? { preferredLanguage: language } : {}),
     };
   }
 }

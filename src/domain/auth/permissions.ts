@@ -34,6 +34,8 @@ export interface Viewer {
   userId: string;
   orgId: string;
   grants: readonly RoleGrant[];
+  /** The caller's profile language when it has one: messages are answered in it first (issue 14.15). */
+  preferredLanguage?: string;
 }
 
 /** What the viewer has on one organization: no role reaching it at all, or a set of permissions. */

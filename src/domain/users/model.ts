@@ -25,6 +25,10 @@ export interface User {
   failedPasswordAttempts: number;
   sequence: number;
   changeDate: string;
+  /** Query side only (`readUser`): the date of the user's first event. */
+  creationDate?: string;
+  /** Query side only (`readUser`): the date of the last `password.changed` event; absent when never set. */
+  passwordChanged?: string;
 }
 
 export interface Organization {
@@ -42,6 +46,8 @@ export interface Details {
   sequence: number;
   changeDate: string;
   resourceOwner: string;
+  /** The date of the object's first event, where the answer carries it (GetUserByID). */
+  creationDate?: string;
 }
 
 export interface PendingCode {

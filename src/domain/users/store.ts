@@ -37,6 +37,8 @@ export type ApplyResult = { ok: true; details: Details } | { ok: false; reason: 
 
 export interface UserStore {
   findUser(id: string): Promise<User | undefined>;
+  /** The query side's read: `findUser` plus the dates read from the event log (creation, password change). */
+  readUser(id: string): Promise<User | undefined>;
   findOrganization(id: string): Promise<Organization | undefined>;
   /** The organization that holds `domain` as a verified domain, if any. */
   verifiedDomainOwner(domain: string): Promise<string | undefined>;

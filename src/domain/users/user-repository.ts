@@ -67,6 +67,18 @@ export class UserRepository implements UserStore {
     return rows[0] ? toUser(rows[0]) : undefined;
   }
 
+  async readUser(id: string): Promise<User | undefined> {
+    const { rows } = await this.statements.readUser(this.db, { id });
+    const row = rows[0];
+    if (!row) return undefined;
+    const { creation_date, password_changed, ...user } = row;
+    return {
+      ...toUser(user),
+      ...(creation_date ? { creationDate: creation_date } : {}),
+      ...(password_changed ? { passwordChanged: password_changed } : {}),
+    };
+  }
+
   async findOrganization(id: string): Promise<Organization | undefined> {
     const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? { id: row.id, name: row.name, scopedUsernames: bool(row.scoped_usernames) } : undefined;
@@ -284,6 +296,29 @@ class ConflictSignal extends Error {}
 function updatePathStatements() {
   return {
     findUser: precompile((db, p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+    /** The user with the dates of its first event and of its last password change (sub-selects on the event log). */
+    readUser: precompile((db, p: { id: string }) =>
+      db
+        .selectFrom('users')
+        .selectAll('users')
+        .select((eb) => [
+          eb
+            .selectFrom('user_events')
+            .select('created_at')
+            .whereRef('user_events.user_id', '=', 'users.id')
+            .where('user_events.sequence', '=', 1)
+            .as('creation_date'),
+          eb
+            .selectFrom('user_events')
+            .select('created_at')
+            .whereRef('user_events.user_id', '=', 'users.id')
+            .where('user_events.type', '=', 'password.changed')
+            .orderBy('user_events.sequence', 'desc')
+            .limit(1)
+            .as('password_changed'),
+        ])
+        .where('users.id', '=', p.id),
+    ),
     /** Sets the given columns where id and sequence still match (`where_*`); one shape per column set. */
     updateUser: precompile(
       (db, slots: UserUpdate & { where_id: string; where_sequence: number }) => {

@@ -257,7 +257,7 @@ export class UserService {
 
   /** Query side: the user when the viewer may read it (self, or user.read on its org). */
   async getVisibleUser(viewer: Viewer, userId: string): Promise<User | null> {
-    const user = await this.store.findUser(userId);
+    const user = await this.store.readUser(userId);
     if (!isLiveHuman(user)) return null;
     if (user.id === viewer.userId || accessTo(viewer, user.orgId).permissions.has('user.read')) return user;
     return null;
@@ -265,7 +265,8 @@ export class UserService {
 
   /** Query side with ZITADEL's GetUserByID errors instead of null. */
   async getUserById(viewer: Viewer, userId: string): Promise<User> {
-    const user = await this.findHuman(userId, Errors.userNotFoundQuery);
+    const user = await this.store.readUser(userId);
+    if (!isLiveHuman(user)) throw Errors.userNotFoundQuery();
     if (user.id === viewer.userId) return user;
     const access = accessTo(viewer, user.orgId);
     if (!access.hasRole) throw Errors.membershipNotFound();

@@ -69,6 +69,9 @@ export class FakeStore implements UserStore {
   async findUser(id: string) {
     return this.users.get(id);
   }
+  async readUser(id: string) {
+    return this.users.get(id);
+  }
   async findOrganization(id: string) {
     return { id, name: id, scopedUsernames: this.scopedOrgs.has(id) };
   }
