@@ -495,36 +495,21 @@ const CASES: Case[] = [
     cmd: { password: { password: { password: 'Password1!' }, currentPassword: 'Password1!' } },
     error: 'COMMAND-Aesh5',
   },
-  {
-    name: 'complexity: too short',
-    cmd: { password: { password: { password: 'Aa1!' } } },
+  // The complexity rules, one row each: [rule, password, upstream id].
+  ...(
+    [
+      ['too short', 'Aa1!', 'DOMAIN-HuJf6'],
+      ['no lower case', 'AAAAAAA1!', 'DOMAIN-co3Xw'],
+      ['no upper case', 'aaaaaaa1!', 'DOMAIN-VoaRj'],
+      ['no number', 'Aaaaaaaa!', 'DOMAIN-ZBv4H'],
+      ['no symbol', 'Aaaaaaaa1', 'DOMAIN-ZDLwA'],
+    ] as const
+  ).map(([rule, password, error]) => ({
+    name: `complexity: ${rule}`,
+    cmd: { password: { password: { password } } },
     viewer: ADMIN,
-    error: 'DOMAIN-HuJf6',
-  },
-  {
-    name: 'complexity: no lower case',
-    cmd: { password: { password: { password: 'AAAAAAA1!' } } },
-    viewer: ADMIN,
-    error: 'DOMAIN-co3Xw',
-  },
-  {
-    name: 'complexity: no upper case',
-    cmd: { password: { password: { password: 'aaaaaaa1!' } } },
-    viewer: ADMIN,
-    error: 'DOMAIN-VoaRj',
-  },
-  {
-    name: 'complexity: no number',
-    cmd: { password: { password: { password: 'Aaaaaaaa!' } } },
-    viewer: ADMIN,
-    error: 'DOMAIN-ZBv4H',
-  },
-  {
-    name: 'complexity: no symbol',
-    cmd: { password: { password: { password: 'Aaaaaaaa1' } } },
-    viewer: ADMIN,
-    error: 'DOMAIN-ZDLwA',
-  },
+    error,
+  })),
   {
     name: 'over 72 bytes',
     cmd: { password: { password: { password: `Aa1!${'x'.repeat(70)}` } } },
