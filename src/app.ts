@@ -26,7 +26,7 @@ import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes, useTranslatedErrors } from './schema/errors.js';
-import { schema } from './schema/index.js';
+import { schema, subgraphSchema } from './schema/index.js';
 import { forwardedHeaders, UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
 import type { UpstreamSettings } from './upstream/config.js';
 import { combineObservers, upstreamLogObserver, upstreamMetrics } from './upstream/metrics.js';
@@ -186,7 +186,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
   const onUnexpected = unexpectedErrorLogger(logger);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     ...requestFrame({ config, logger, metrics, onUnexpected }),
-    schema,
+    // GRAPHQL_FEDERATION=true: the same schema as a Federation v2 subgraph (src/schema/federation.ts).
+    schema: config.federation ? subgraphSchema() : schema,
     // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
     // Loaded on first use: the bundle costs ~45 MB of memory, wasted where GraphiQL is off.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),

@@ -39,6 +39,7 @@ const schema = z.object({
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
+  GRAPHQL_FEDERATION: z.enum(['true', 'false']).default('false'),
   CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   AUTH_FAILURES_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(100),
@@ -95,6 +96,8 @@ export interface Config {
   readonly introspection: boolean;
   /** Origins allowed by CORS; empty (the default) means no cross-origin access. */
   readonly corsOrigins: readonly string[];
+  /** Serve /graphql as a Federation v2 subgraph (`_service`, `_entities`; README "Federation"). */
+  readonly federation: boolean;
   /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
   readonly credentialChecksPerUserPerMinute: number;
   readonly credentialChecksPerIpPerMinute: number;
@@ -184,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((o) => o.trim())
         .filter((o) => o !== ''),
     ),
+    federation: v.GRAPHQL_FEDERATION === 'true',
     credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
     credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
     authFailuresPerIpPerMinute: v.AUTH_FAILURES_PER_IP_PER_MINUTE,
