@@ -18,6 +18,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { FailedAuthenticationLimit } from './http/auth-limit.js';
 import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
+import { useTrustedDocuments } from './http/trusted-documents.js';
 import { MemoryWindowCounter, windowCounterFor } from './http/window-counter.js';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
 import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
@@ -209,7 +210,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
           createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
           createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
         ],
-        late,
+        // TRUSTED_DOCUMENTS: /graphql runs listed documents only (REST and gRPC never pass onParams).
+        late: [...(config.trustedDocuments ? useTrustedDocuments(config.trustedDocuments) : []), ...late],
       },
     ),
   });
