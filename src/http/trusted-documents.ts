@@ -80,15 +80,42 @@ function requestedKey(params: GraphQLParams & { documentId?: unknown }): string 
   return null;
 }
 
+const textIndexes = new WeakMap<TrustedDocuments, Map<string, string>>();
+
+/** The manifest key of a document text (by its sha256), or undefined when it is not listed. */
+function keyOfText(documents: TrustedDocuments, text: string): string | undefined {
+  let index = textIndexes.get(documents);
+  if (!index) {
+    index = new Map([...documents].map(([key, listed]) => [sha256Hex(listed), key]));
+    textIndexes.set(documents, index);
+  }
+  return index.get(sha256Hex(text));
+}
+
+/** The catalogued refusal: 400 INVALID_ARGUMENT `GATEWAY-DOC400`. */
+export const notTrusted = () => domainToGraphQLError(Errors.documentNotTrusted());
+
+/**
+ * The text of the listed document that GraphQL request parameters name (by text, `documentId` or
+ * `extensions.persistedQuery.sha256Hash`), or null. For a transport that does not pass yoga's
+ * `onParams` with client-chosen documents (a graphql-ws server calling `getEnveloped` itself): it must
+ * run this check, and refuse with `notTrusted()`.
+ */
+export function trustedDocumentText(
+  documents: TrustedDocuments,
+  params: GraphQLParams & { documentId?: unknown },
+): string | null {
+  const key = typeof params.query === 'string' ? keyOfText(documents, params.query) : requestedKey(params);
+  return key === undefined || key === null ? null : (documents.get(key) ?? null);
+}
+
 /** The allow-list as yoga plugins: full text is turned into its key, then the persisted-operations plugin runs. */
 export function useTrustedDocuments(documents: TrustedDocuments): Plugin[] {
-  const keyOfText = new Map([...documents].map(([key, text]) => [sha256Hex(text), key]));
-  const refused = () => domainToGraphQLError(Errors.documentNotTrusted());
   const byText: Plugin = {
     onParams({ params, setParams }) {
       if (typeof params.query !== 'string') return;
-      const key = keyOfText.get(sha256Hex(params.query));
-      if (key === undefined) throw refused();
+      const key = keyOfText(documents, params.query);
+      if (key === undefined) throw notTrusted();
       // Asked by text, run as the listed document by key (the text is the same).
       setParams({
         operationName: params.operationName,
@@ -102,7 +129,7 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin[] {
     usePersistedOperations({
       getPersistedOperation: (key) => documents.get(key) ?? null,
       extractPersistedOperationId: requestedKey,
-      customErrors: { notFound: refused, keyNotFound: refused, persistedQueryOnly: refused },
+      customErrors: { notFound: notTrusted, keyNotFound: notTrusted, persistedQueryOnly: notTrusted },
     }) as Plugin,
   ];
 }

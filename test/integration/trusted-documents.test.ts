@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from '../../src/config.js';
 import { UserService } from '../../src/grpc/gen/zitadel/user/v2/user_service_pb.js';
 import { gatewayManifest } from '../../src/http/print-trusted-documents.js';
-import { sha256Hex } from '../../src/http/trusted-documents.js';
+import { sha256Hex, trustedDocumentText } from '../../src/http/trusted-documents.js';
 import { WIRE_OPERATIONS } from '../../src/wire/operations.js';
 import { freshWorld } from '../support/faces.js';
 import { type Harness, snapshot, type World } from '../support/harness.js';
@@ -223,6 +223,16 @@ describe('the manifest', () => {
         [RENAME_ID, RENAME],
       ]),
     );
+  });
+
+  it('names the same documents to a transport that checks by itself (trustedDocumentText)', () => {
+    const documents = loadConfig({ TRUSTED_DOCUMENTS: manifest }).trustedDocuments ?? new Map();
+    expect(trustedDocumentText(documents, { query: READ })).toBe(READ);
+    expect(trustedDocumentText(documents, { extensions: persisted(RENAME_HASH) })).toBe(RENAME);
+    expect(trustedDocumentText(documents, { documentId: RENAME_ID })).toBe(RENAME);
+    expect(trustedDocumentText(documents, { query: `${READ} ` })).toBeNull();
+    expect(trustedDocumentText(documents, { documentId: 'other' })).toBeNull();
+    expect(trustedDocumentText(documents, {})).toBeNull();
   });
 
   it('`npm run trusted-documents:print` prints the gateway’s own documents by sha256', () => {
