@@ -1,7 +1,8 @@
 // Issue 19.1: the gateway as a Federation v2 subgraph, composed with a second tiny subgraph
 // (reviews that reference HumanUser) by @theguild/federation-composition and served by Hive
 // Gateway's runtime in-process. The gateway forwards the caller's Authorization to our subgraph;
-// subgraph URLs are routed to each yoga's fetch (no port).
+// subgraph URLs are routed to each yoga's fetch (no port). Also run through an upstream-mode gateway
+// (vitest project "upstream"), where references resolve through upstream's GetUserByID.
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime, useCustomFetch } from '@graphql-hive/gateway-runtime';
@@ -82,7 +83,7 @@ beforeAll(async () => {
   ]);
   if (composed.errors) throw new Error(`composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
   const route = (url: string, init: RequestInit = {}): Promise<Response> | Response => {
-    if (url === USERS_URL) return h.app.yoga.fetch(new URL(url), init);
+    if (url === USERS_URL) return h.gateway.yoga.fetch(new URL(url), init);
     if (url === REVIEWS_URL) return reviews.fetch(new URL(url), init);
     throw new Error(`no subgraph at ${url}`);
   };
