@@ -17,8 +17,13 @@ import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { Errors } from '../domain/errors.js';
 import { domainToGraphQLError } from '../schema/errors.js';
 
-/** Manifest key → document text. */
-export type TrustedDocuments = ReadonlyMap<string, string>;
+/** A checked manifest. */
+export interface TrustedDocuments {
+  /** Manifest key → document text. */
+  readonly byKey: ReadonlyMap<string, string>;
+  /** sha256 of a listed text → its key (for requests that send the full text). */
+  readonly keyByTextHash: ReadonlyMap<string, string>;
+}
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -36,7 +41,8 @@ export function parseManifest(json: unknown): TrustedDocuments {
   }
   const entries = Object.entries(json as Record<string, unknown>);
   if (entries.length === 0) throw new Error('lists no documents: every GraphQL request would be refused');
-  const documents = new Map<string, string>();
+  const byKey = new Map<string, string>();
+  const keyByTextHash = new Map<string, string>();
   for (const [key, text] of entries) {
     if (key.trim() === '') throw new Error('has an empty key');
     if (typeof text !== 'string' || text.trim() === '') {
@@ -50,9 +56,10 @@ export function parseManifest(json: unknown): TrustedDocuments {
     if (SHA256_HEX.test(key) && key.toLowerCase() !== sha256Hex(text)) {
       throw new Error(`key ${JSON.stringify(key)} is not the sha256 of its document (${sha256Hex(text)})`);
     }
-    documents.set(key, text);
+    byKey.set(key, text);
+    if (!keyByTextHash.has(sha256Hex(text))) keyByTextHash.set(sha256Hex(text), key);
   }
-  return documents;
+  return { byKey, keyByTextHash };
 }
 
 /** Reads and checks the manifest at `path` (TRUSTED_DOCUMENTS). */
@@ -80,18 +87,6 @@ function requestedKey(params: GraphQLParams & { documentId?: unknown }): string 
   return null;
 }
 
-const textIndexes = new WeakMap<TrustedDocuments, Map<string, string>>();
-
-/** The manifest key of a document text (by its sha256), or undefined when it is not listed. */
-function keyOfText(documents: TrustedDocuments, text: string): string | undefined {
-  let index = textIndexes.get(documents);
-  if (!index) {
-    index = new Map([...documents].map(([key, listed]) => [sha256Hex(listed), key]));
-    textIndexes.set(documents, index);
-  }
-  return index.get(sha256Hex(text));
-}
-
 /** The catalogued refusal: 400 INVALID_ARGUMENT `GATEWAY-DOC400`. */
 export const notTrusted = () => domainToGraphQLError(Errors.documentNotTrusted());
 
@@ -105,8 +100,9 @@ export function trustedDocumentText(
   documents: TrustedDocuments,
   params: GraphQLParams & { documentId?: unknown },
 ): string | null {
-  const key = typeof params.query === 'string' ? keyOfText(documents, params.query) : requestedKey(params);
-  return key === undefined || key === null ? null : (documents.get(key) ?? null);
+  const key =
+    typeof params.query === 'string' ? documents.keyByTextHash.get(sha256Hex(params.query)) : requestedKey(params);
+  return key === undefined || key === null ? null : (documents.byKey.get(key) ?? null);
 }
 
 /** The allow-list as yoga plugins: full text is turned into its key, then the persisted-operations plugin runs. */
@@ -114,7 +110,7 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin[] {
   const byText: Plugin = {
     onParams({ params, setParams }) {
       if (typeof params.query !== 'string') return;
-      const key = keyOfText(documents, params.query);
+      const key = documents.keyByTextHash.get(sha256Hex(params.query));
       if (key === undefined) throw notTrusted();
       // Asked by text, run as the listed document by key (the text is the same).
       setParams({
@@ -127,7 +123,7 @@ export function useTrustedDocuments(documents: TrustedDocuments): Plugin[] {
   return [
     byText,
     usePersistedOperations({
-      getPersistedOperation: (key) => documents.get(key) ?? null,
+      getPersistedOperation: (key) => documents.byKey.get(key) ?? null,
       extractPersistedOperationId: requestedKey,
       customErrors: { notFound: notTrusted, keyNotFound: notTrusted, persistedQueryOnly: notTrusted },
     }) as Plugin,

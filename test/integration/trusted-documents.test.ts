@@ -216,7 +216,7 @@ describe('the manifest', () => {
 
   it('is loaded with every listed document', () => {
     expect(loadConfig({}).trustedDocuments).toBeUndefined();
-    expect(loadConfig({ TRUSTED_DOCUMENTS: manifest }).trustedDocuments).toEqual(
+    expect(loadConfig({ TRUSTED_DOCUMENTS: manifest }).trustedDocuments?.byKey).toEqual(
       new Map([
         [READ_HASH, READ],
         [RENAME_HASH, RENAME],
@@ -226,7 +226,8 @@ describe('the manifest', () => {
   });
 
   it('names the same documents to a transport that checks by itself (trustedDocumentText)', () => {
-    const documents = loadConfig({ TRUSTED_DOCUMENTS: manifest }).trustedDocuments ?? new Map();
+    const documents = loadConfig({ TRUSTED_DOCUMENTS: manifest }).trustedDocuments;
+    if (!documents) throw new Error('no documents');
     expect(trustedDocumentText(documents, { query: READ })).toBe(READ);
     expect(trustedDocumentText(documents, { extensions: persisted(RENAME_HASH) })).toBe(RENAME);
     expect(trustedDocumentText(documents, { documentId: RENAME_ID })).toBe(RENAME);
@@ -247,6 +248,8 @@ describe('the manifest', () => {
     for (const [hash, text] of Object.entries(printed)) expect(hash).toBe(sha256Hex(text));
     // And it is a valid manifest.
     const path = write('gateway.json', JSON.stringify(printed));
-    expect(loadConfig({ TRUSTED_DOCUMENTS: path }).trustedDocuments?.size).toBe(Object.keys(WIRE_OPERATIONS).length);
+    expect(loadConfig({ TRUSTED_DOCUMENTS: path }).trustedDocuments?.byKey.size).toBe(
+      Object.keys(WIRE_OPERATIONS).length,
+    );
   });
 });
