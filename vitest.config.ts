@@ -34,6 +34,7 @@ const THROUGH_UPSTREAM = [
   'test/integration/grpc.test.ts',
   'test/integration/contact-codes.test.ts',
   'test/integration/update-user.test.ts',
+  'test/integration/federation.test.ts',
 ];
 
 export default defineConfig(async () => {

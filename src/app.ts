@@ -18,6 +18,7 @@ import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { FailedAuthenticationLimit } from './http/auth-limit.js';
 import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
+import { useTrustedDocuments } from './http/trusted-documents.js';
 import { MemoryWindowCounter, windowCounterFor } from './http/window-counter.js';
 import { type Clock, createIdGenerator, type IdGenerator, systemClock } from './ids.js';
 import { type Logger, unexpectedErrorLogger, yogaLogging } from './logger.js';
@@ -26,7 +27,7 @@ import { useOpenApi } from './openapi/openapi.js';
 import type { LocalBackend } from './operations.js';
 import { createRestPlugin } from './rest/rest-plugin.js';
 import { createMaskError, domainToGraphQLError, useRequestErrorCodes, useTranslatedErrors } from './schema/errors.js';
-import { schema } from './schema/index.js';
+import { schema, subgraphSchema } from './schema/index.js';
 import { forwardedHeaders, UpstreamClient, type UpstreamClientOptions } from './upstream/client.js';
 import type { UpstreamSettings } from './upstream/config.js';
 import { combineObservers, upstreamLogObserver, upstreamMetrics } from './upstream/metrics.js';
@@ -186,7 +187,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
   const onUnexpected = unexpectedErrorLogger(logger);
   return createYoga<Record<string, unknown>, GraphQLContext>({
     ...requestFrame({ config, logger, metrics, onUnexpected }),
-    schema,
+    // GRAPHQL_FEDERATION=true: the same schema as a Federation v2 subgraph (src/schema/federation.ts).
+    schema: config.federation ? subgraphSchema() : schema,
     // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
     // Loaded on first use: the bundle costs ~45 MB of memory, wasted where GraphiQL is off.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
@@ -208,7 +210,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
           createRestPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
           createGrpcPlugin(onUnexpected, { maxBodyBytes: config.maxRequestBodyBytes }),
         ],
-        late,
+        // TRUSTED_DOCUMENTS: /graphql runs listed documents only (REST and gRPC never pass onParams).
+        late: [...(config.trustedDocuments ? useTrustedDocuments(config.trustedDocuments) : []), ...late],
       },
     ),
   });

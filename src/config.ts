@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseUrlTemplate } from './domain/users/url-template.js';
+import { loadManifest, type TrustedDocuments } from './http/trusted-documents.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -39,6 +40,19 @@ const schema = z.object({
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
+  GRAPHQL_FEDERATION: z.enum(['true', 'false']).default('false'),
+  // A persisted-operations manifest (hash → document); read and checked here, at start.
+  TRUSTED_DOCUMENTS: z
+    .string()
+    .transform((path, ctx) => {
+      try {
+        return loadManifest(path);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   CREDENTIAL_CHECKS_PER_USER_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   CREDENTIAL_CHECKS_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   AUTH_FAILURES_PER_IP_PER_MINUTE: z.coerce.number().int().min(0).default(100),
@@ -95,6 +109,10 @@ export interface Config {
   readonly introspection: boolean;
   /** Origins allowed by CORS; empty (the default) means no cross-origin access. */
   readonly corsOrigins: readonly string[];
+  /** Serve /graphql as a Federation v2 subgraph (`_service`, `_entities`; README "Federation"). */
+  readonly federation: boolean;
+  /** TRUSTED_DOCUMENTS: /graphql runs only these documents (key → text); undefined = any document. */
+  readonly trustedDocuments: TrustedDocuments | undefined;
   /** Password/code checks allowed per user and per client IP in a sliding minute (0 = unlimited). */
   readonly credentialChecksPerUserPerMinute: number;
   readonly credentialChecksPerIpPerMinute: number;
@@ -184,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         .map((o) => o.trim())
         .filter((o) => o !== ''),
     ),
+    federation: v.GRAPHQL_FEDERATION === 'true',
+    trustedDocuments: v.TRUSTED_DOCUMENTS,
     credentialChecksPerUserPerMinute: v.CREDENTIAL_CHECKS_PER_USER_PER_MINUTE,
     credentialChecksPerIpPerMinute: v.CREDENTIAL_CHECKS_PER_IP_PER_MINUTE,
     authFailuresPerIpPerMinute: v.AUTH_FAILURES_PER_IP_PER_MINUTE,

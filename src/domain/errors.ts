@@ -167,6 +167,12 @@ export const Errors = catalogue({
     'Too many failed authentications from this address; try again later',
     { retryAfterSeconds: 60 },
   ),
+  // TRUSTED_DOCUMENTS (src/http/trusted-documents.ts): a /graphql document that is not in the manifest.
+  documentNotTrusted: make(
+    C.INVALID_ARGUMENT,
+    'GATEWAY-DOC400',
+    'The operation is not a trusted document: send a listed document by hash, documentId or its exact text',
+  ),
   // Upstream mode (src/upstream): failures to reach the upstream ZITADEL, and what it cannot do.
   // Retry-After here is the default; an open circuit breaker sends the time until its next probe.
   upstreamUnavailable: make(C.UNAVAILABLE, 'GATEWAY-UPSTREAM503', 'The upstream ZITADEL is unavailable', {

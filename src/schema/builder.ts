@@ -1,5 +1,7 @@
 // The Pothos builder: configuration only. Types live in one file per family.
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { GraphQLContext } from '../context.js';
 import { shapeValidationError } from './validation.js';
@@ -13,7 +15,7 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [ValidationPlugin],
+  plugins: [ValidationPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
   validation: {
     validationError: (failure) => shapeValidationError(failure.issues),
