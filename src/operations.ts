@@ -19,12 +19,14 @@ import type {
   VerifyCodeCommand,
   VerifyCodeResult,
 } from './domain/users/contact-codes.js';
+import type { EventPage, EventPageQuery } from './domain/users/event-feed.js';
 import type { User } from './domain/users/model.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
 
 export type * from './domain/users/commands.js';
 export type * from './domain/users/contact-codes.js';
-export type { Details, Gender, User } from './domain/users/model.js';
+export type { EventOrder, EventPage, EventPageQuery } from './domain/users/event-feed.js';
+export type { Details, Gender, User, UserEvent } from './domain/users/model.js';
 
 /** The user operations of one request, on behalf of its caller. */
 export interface UserOperations {
@@ -49,6 +51,8 @@ export interface UserOperations {
   verifyPhone(cmd: VerifyCodeCommand): Promise<VerifyCodeResult>;
   /** ResendPhoneCode: a new phone code replaces the pending one. */
   resendPhoneCode(cmd: ResendCodeCommand): Promise<ResendCodeResult>;
+  /** The audit trail: a page of the user's event log, visible as GetUserByID (GraphQL only). */
+  userEventPage(query: EventPageQuery): Promise<EventPage>;
 }
 
 /** Everything the local implementation needs, shared by all requests. */
@@ -92,5 +96,6 @@ export function localOperations(backend: LocalBackend, request: LocalRequest): U
     resendEmailCode: async (cmd) => users.resendCode(await caller(), 'email', cmd),
     verifyPhone: async (cmd) => users.verifyCode(await caller(), 'phone', cmd, request.budget()),
     resendPhoneCode: async (cmd) => users.resendCode(await caller(), 'phone', cmd),
+    userEventPage: async (query) => users.eventPage(await caller(), query),
   };
 }

@@ -5,5 +5,6 @@ import './scalars.js';
 import './user.js';
 import './update-user.js';
 import './contact-codes.js';
+import './events.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
