@@ -23,3 +23,4 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Writes.' });
+builder.subscriptionType({ description: 'Live streams.' });

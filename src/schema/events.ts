@@ -1,6 +1,7 @@
 // The user's event log on GraphQL: HumanUser.events (the audit trail, a Relay-style connection
-// paginated by sequence). GraphQL only: REST and gRPC have no upstream equivalent.
-import type { EventOrder, EventPage, UserEvent } from '../operations.js';
+// paginated by sequence) and subscription userEvents (live user events, over SSE and WebSocket).
+// GraphQL only: REST and gRPC have no upstream equivalent.
+import type { EventOrder, EventPage, FeedItem, UserEvent } from '../operations.js';
 import { builder } from './builder.js';
 import { HumanUserRef } from './user.js';
 
@@ -106,5 +107,25 @@ builder.objectField(HumanUserRef, 'events', (t) =>
         ...(args.after != null ? { after: args.after } : {}),
         ...(args.order != null ? { order: args.order } : {}),
       }),
+  }),
+);
+
+builder.subscriptionField('userEvents', (t) =>
+  t.field({
+    type: UserEventRef,
+    description:
+      "Live user events: first the user's events after `afterSequence` from its log, then each new event as it commits — gapless, in order, without duplicates. Visible as `userById`; the stream ends with an error when the token is revoked or expires (checked at least every SUBSCRIPTION_POLL_MS) or the gateway stops (UNAVAILABLE `GATEWAY-SUB503`). Over SSE (`Accept: text/event-stream`) or WebSocket (`graphql-transport-ws`). Not in upstream mode (`GATEWAY-UPSTREAM501`).",
+    args: {
+      userId: t.arg.id({ required: true, description: 'The user whose events to follow.' }),
+      afterSequence: t.arg.string({
+        description:
+          'Replay only events after this sequence (the last one the client saw; uint64 as a string). Absent: the whole log from sequence 1. Not a whole number: INVALID_ARGUMENT `GATEWAY-SEQ400`.',
+      }),
+    },
+    subscribe: (_root, args, ctx) => ctx.operations.followUserEvents(args.userId, args.afterSequence ?? undefined),
+    resolve: (item: FeedItem) => {
+      if ('end' in item) throw item.end;
+      return item.event;
+    },
   }),
 );
