@@ -206,6 +206,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     graphiql: config.graphiql && {
       title: 'user-gateway',
+      // Subscriptions (userEvents) over SSE by POST: a GET would need the CSRF-prevention header.
+      method: 'POST',
       headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
       defaultQuery: `mutation Rename {
   updateHumanUser(input: { userId: "<user id>", profile: { givenName: "Ada", familyName: "Lovelace" } }) {
