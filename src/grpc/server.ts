@@ -247,7 +247,7 @@ export function createGatewayServer(
   const closeAll = server.closeAllConnections.bind(server);
   server.closeAllConnections = () => {
     closeAll();
-    websockets.close();
+    websockets.terminate();
   };
   return server;
 }

@@ -53,17 +53,19 @@ function requestFor(upgrade: IncomingMessage, params: Record<string, unknown> | 
 
 /**
  * Serves graphql-ws on `server`'s upgrades to /graphql. Answers what shutdown needs: `close()`
- * ends every connection (1001 going away).
+ * says goodbye (1001 going away) to every connection once its subscriptions have completed,
+ * `terminate()` cuts them all.
  */
 export function serveGraphQLOverWebSocket(
   server: HttpServer,
   // biome-ignore lint/suspicious/noExplicitAny: yoga's server context type is generic here
   yoga: YogaServerInstance<any, any>,
   options: Partial<WebSocketOptions> = {},
-): { close(): void; readonly connections: number } {
+): { close(): void; terminate(): void; readonly connections: number } {
   const settings = { ...DEFAULT_WEBSOCKET_OPTIONS, ...options };
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayloadBytes });
   const states = new WeakMap<WebSocket, ConnectionState>();
+  let closing = false;
 
   const idleAfter = (socket: WebSocket, state: ConnectionState) => {
     clearTimeout(state.idle);
@@ -120,7 +122,11 @@ export function serveGraphQLOverWebSocket(
         const socket = ctx.extra.socket;
         const state = states.get(socket);
         if (!state?.active.delete(id)) return;
-        if (state.active.size === 0 && socket.readyState === socket.OPEN) idleAfter(socket, state);
+        if (state.active.size > 0 || socket.readyState !== socket.OPEN) return;
+        if (closing) {
+          // Shutting down: the complete message goes out first, then the close frame.
+          setImmediate(() => socket.close(1001, 'going away'));
+        } else idleAfter(socket, state);
       },
     },
     wss,
@@ -136,14 +142,23 @@ export function serveGraphQLOverWebSocket(
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  let hardStop: NodeJS.Timeout | undefined;
   return {
     close() {
+      closing = true;
       if (wss.clients.size === 0) return;
-      for (const client of wss.clients) client.close(1001, 'going away');
-      // A peer that does not answer the close handshake is cut off.
-      setTimeout(() => {
+      // A connection still delivering its subscriptions' last results closes when they complete.
+      for (const client of wss.clients) if (!states.get(client)?.active.size) client.close(1001, 'going away');
+      // Whatever has not closed by then (a peer that ignores the close handshake) is cut off.
+      if (hardStop) return;
+      hardStop = setTimeout(() => {
         for (const client of wss.clients) client.terminate();
-      }, 1_000).unref();
+      }, 3_000);
+      hardStop.unref();
+    },
+    terminate() {
+      closing = true;
+      for (const client of wss.clients) client.terminate();
     },
     get connections() {
       return wss.clients.size;
