@@ -58,6 +58,8 @@ export function openCommitChannel(
       connectionString: settings.connectionString,
       ...(settings.options ? { options: settings.options } : {}),
       connectionTimeoutMillis: settings.connectTimeoutMs,
+      // A silent server: a notification not answered in this time counts the connection lost.
+      query_timeout: settings.connectTimeoutMs,
       keepAlive: true,
     });
     next.on('error', (error) => lost(next, error));
@@ -110,8 +112,14 @@ export function openCommitChannel(
     sending = true;
     try {
       while (client && channel && queue.length > 0) {
+        const current = client;
         const payload = queue.shift() as string;
-        await client.query('select pg_notify($1, $2)', [channel, payload]).catch(() => {});
+        await current.query('select pg_notify($1, $2)', [channel, payload]).catch((error: unknown) => {
+          if (error instanceof Error && error.message === 'Query read timeout') {
+            (current as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+            lost(current, error);
+          }
+        });
       }
     } finally {
       sending = false;
@@ -132,7 +140,17 @@ export function openCommitChannel(
       if (timer) clearTimeout(timer);
       const current = client;
       client = undefined;
-      await current?.end().catch(() => {});
+      if (!current) return;
+      // end() waits for the server's goodbye: a hanging server gets a second, then the socket is cut.
+      let cut: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        cut = setTimeout(() => {
+          (current as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          resolve();
+        }, 1_000);
+      });
+      await Promise.race([current.end().catch(() => {}), late]);
+      clearTimeout(cut);
     },
   };
 }

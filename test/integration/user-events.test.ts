@@ -3,6 +3,7 @@
 // and ordered through a burst of concurrent updates, visibility, a revoked token ending the stream,
 // limits, shutdown, HTTP bounds that do not cut a healthy SSE stream, and (PostgreSQL) an update
 // through one instance reaching a subscriber of another through LISTEN/NOTIFY.
+import { connect } from 'node:http2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -15,6 +16,7 @@ import {
   type LiveStream,
   serveGateway,
   sseSubscribe,
+  USER_EVENTS,
   wsClient,
   wsSubscribe,
 } from '../support/live-clients.js';
@@ -201,6 +203,43 @@ describe('bounds', () => {
     expect(stream.ended).toBe(false);
     await rename('StillThere');
     await expect.poll(() => stream.sequences(), { timeout: 5_000 }).toEqual([1, 2]);
+  });
+});
+
+describe('SSE over h2c', () => {
+  it("stays open past the h2c session idle and stream body timeouts: yoga's pings keep it busy", async () => {
+    // NODE_ENV=test makes yoga ping every 300 ms (12 s otherwise, under the 60 s default idle timeout).
+    await start({}, { bodyTimeoutMs: 500, idleTimeoutMs: 500 });
+    const session = connect(served.base);
+    session.on('error', () => {});
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/graphql',
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+        authorization: `Bearer ${w.alice.token}`,
+      });
+      stream.end(JSON.stringify({ query: USER_EVENTS, variables: { userId: w.alice.id } }));
+      let text = '';
+      let closed = false;
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      stream.on('close', () => {
+        closed = true;
+      });
+      const seen = () => [...text.matchAll(/"sequence":"(\d+)"/g)].map((m) => Number(m[1]));
+      await expect.poll(seen, { timeout: 5_000 }).toEqual([1]);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(closed).toBe(false);
+      await rename('OverH2c');
+      await expect.poll(seen, { timeout: 5_000 }).toEqual([1, 2]);
+      stream.close();
+    } finally {
+      session.destroy();
+    }
   });
 });
 
