@@ -48,7 +48,8 @@ function requestFor(upgrade: IncomingMessage, params: Record<string, unknown> | 
   }
   const fromParams = params?.Authorization ?? params?.authorization;
   if (typeof fromParams === 'string') headers.set('authorization', fromParams);
-  return new Request(`http://${upgrade.headers.host ?? 'localhost'}/graphql`, { method: 'POST', headers });
+  // A fixed URL: the Host header is the client's to choose and means nothing here.
+  return new Request('http://localhost/graphql', { method: 'POST', headers });
 }
 
 /**
