@@ -1,13 +1,7 @@
 // createApp(deps) → the yoga instance serving /graphql, the REST routes, /health and /ready.
 // It never listens; src/main.ts does.
 
-import {
-  type ExecutionArgs,
-  type ExecutionResult,
-  Kind,
-  type OperationDefinitionNode,
-  type SelectionNode,
-} from 'graphql';
+import { type ExecutionArgs, Kind, type OperationDefinitionNode, type SelectionNode } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { createContext, type GraphQLContext, localOperationsFactory, type OperationsFactory } from './context.js';
@@ -73,26 +67,22 @@ function needsViewer(args: ExecutionArgs): boolean {
  * limit of failed authentications is answered 429 before the token is looked up (issue 16.8).
  */
 function useAuthenticationFirst(limit: FailedAuthenticationLimit): Plugin<GraphQLContext> {
-  const first = async ({
-    args,
-    setResultAndStopExecution,
-  }: {
-    args: ExecutionArgs;
-    setResultAndStopExecution: (result: ExecutionResult) => void;
-  }) => {
-    if (!needsViewer(args)) return;
-    const context = args.contextValue as GraphQLContext;
-    const ip = clientIp(context as unknown as Record<string, unknown>);
-    try {
-      limit.check(ip);
-      await context.operations.authenticate();
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      setResultAndStopExecution({ errors: [domainToGraphQLError(await limit.failed(ip, error))], data: null });
-    }
+  const plugin: Plugin<GraphQLContext> = {
+    async onExecute({ args, setResultAndStopExecution }) {
+      if (!needsViewer(args)) return;
+      const context = args.contextValue as GraphQLContext;
+      const ip = clientIp(context as unknown as Record<string, unknown>);
+      try {
+        limit.check(ip);
+        await context.operations.authenticate();
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        setResultAndStopExecution({ errors: [domainToGraphQLError(await limit.failed(ip, error))], data: null });
+      }
+    },
   };
-  // Subscriptions (live user events) too, over SSE and WebSocket.
-  return { onExecute: first, onSubscribe: first };
+  // Subscriptions (live user events, over SSE and WebSocket) too: their hook has the same members.
+  return { ...plugin, onSubscribe: plugin.onExecute as unknown as Plugin<GraphQLContext>['onSubscribe'] };
 }
 
 /** A probe that has not answered in this time counts as down: /ready answers within 2 s. */

@@ -170,6 +170,20 @@ describe('bounds', () => {
     await expect.poll(() => fourth.sequences(), { timeout: 5_000 }).toEqual([1]);
   });
 
+  it('counts failed authentications of subscriptions per client IP like any request (429 past the limit)', async () => {
+    await start({ AUTH_FAILURES_PER_IP_PER_MINUTE: '2' });
+    for (const token of ['bogus-1', 'bogus-2']) {
+      const refused = await sse(token, { userId: w.alice.id });
+      await expect.poll(() => refused.errors()[0]?.extensions?.code, { timeout: 5_000 }).toBe('UNAUTHENTICATED');
+    }
+    // Past the limit, even a valid token from that address is answered 429 before any lookup.
+    const limited = await sse(w.alice.token, { userId: w.alice.id });
+    await expect.poll(() => limited.errors()[0]?.extensions?.id, { timeout: 5_000 }).toBe('GATEWAY-AUTH429');
+    const overWs = ws(w.alice.token, { userId: w.alice.id });
+    await expect.poll(() => overWs.errors()[0]?.extensions?.id, { timeout: 5_000 }).toBe('GATEWAY-AUTH429');
+    expect(limited.sequences()).toEqual([]);
+  });
+
   it('refuses a WebSocket connection more subscriptions than its limit', async () => {
     await start({}, { websocket: { maxSubscriptionsPerConnection: 2 } });
     const client = wsClient(served.base, w.alice.token);
