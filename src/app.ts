@@ -10,6 +10,8 @@ import { AuthRepository } from './domain/auth/auth-repository.js';
 import { Authenticator } from './domain/auth/authenticate.js';
 import { DomainError } from './domain/errors.js';
 import { OutboxRepository } from './domain/notify/outbox-repository.js';
+import { UserEventBus } from './domain/users/event-bus.js';
+import { UserEventFeed } from './domain/users/event-feed.js';
 import { workerBcryptHasher } from './domain/users/hash-workers.js';
 import type { PasswordHasher } from './domain/users/passwords.js';
 import { UserRepository } from './domain/users/user-repository.js';
@@ -66,7 +68,7 @@ function needsViewer(args: ExecutionArgs): boolean {
  * limit of failed authentications is answered 429 before the token is looked up (issue 16.8).
  */
 function useAuthenticationFirst(limit: FailedAuthenticationLimit): Plugin<GraphQLContext> {
-  return {
+  const plugin: Plugin<GraphQLContext> = {
     async onExecute({ args, setResultAndStopExecution }) {
       if (!needsViewer(args)) return;
       const context = args.contextValue as GraphQLContext;
@@ -80,6 +82,8 @@ function useAuthenticationFirst(limit: FailedAuthenticationLimit): Plugin<GraphQ
       }
     },
   };
+  // Subscriptions (live user events, over SSE and WebSocket) too: their hook has the same members.
+  return { ...plugin, onSubscribe: plugin.onExecute as unknown as Plugin<GraphQLContext>['onSubscribe'] };
 }
 
 /** A probe that has not answered in this time counts as down: /ready answers within 2 s. */
@@ -194,6 +198,8 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     graphiql: config.graphiql && {
       title: 'user-gateway',
+      // Subscriptions (userEvents) over SSE by POST: a GET would need the CSRF-prevention header.
+      method: 'POST',
       headers: JSON.stringify({ Authorization: 'Bearer <token>' }),
       defaultQuery: `mutation Rename {
   updateHumanUser(input: { userId: "<user id>", profile: { givenName: "Ada", familyName: "Lovelace" } }) {
@@ -236,7 +242,16 @@ function createLocalApp(deps: AppDeps) {
     ? undefined
     : workerBcryptHasher(config.passwordHashCost, { threads: config.passwordHashThreads });
   const hasher = deps.hasher ?? (ownHasher as PasswordHasher);
-  const repository = new UserRepository(database.db, newId, database.transact);
+  // Live user events: commits wake the followers here, and on PostgreSQL those of other instances.
+  const bus = new UserEventBus();
+  const repository = new UserRepository(database.db, newId, database.transact, (id, seq) => bus.committed(id, seq));
+  const commits = database.openCommitChannel?.(
+    (id, seq) => bus.deliver(id, seq),
+    (error) => logger.warn({ err: error }, 'live user events: notification connection lost; reconnecting'),
+  );
+  if (commits) bus.relay = (id, seq) => commits.publish(id, seq);
+  const { pollMs, max } = config.subscriptions;
+  const events = new UserEventFeed({ store: repository, bus, pollMs, maxStreams: max });
   const outbox = new OutboxRepository(database.db);
   const metrics = createMetrics(() => outbox.backlog(), { processMetrics: config.nodeEnv !== 'test' });
   const requestLog = new RequestLog();
@@ -249,6 +264,7 @@ function createLocalApp(deps: AppDeps) {
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
     }),
     authenticator: new Authenticator(new AuthRepository(database.db), clock),
+    events,
   };
   const operationsFor = localOperationsFactory(services, (request, viewer) => {
     requestLog.info(request).userId = viewer.userId;
@@ -273,11 +289,15 @@ function createLocalApp(deps: AppDeps) {
       useReadiness(() => database.ping()),
     ],
   });
-  /** Releases what the app started itself (the hashing threads); the database stays open. */
+  /** Releases what the app started itself (hashing threads, live streams); the database stays open. */
   const close = async () => {
+    events.stop();
+    await commits?.close();
     await ownHasher?.close();
   };
-  return { mode: 'local' as const, yoga, services, repository, metrics, close };
+  /** Ends every live subscription (shutdown: a stream would otherwise hold its connection open). */
+  const endSubscriptions = () => events.stop();
+  return { mode: 'local' as const, yoga, services, repository, metrics, commits, endSubscriptions, close };
 }
 
 /**
@@ -312,7 +332,7 @@ function createUpstreamApp({ upstream, config, logger, upstreamOptions = {} }: U
   const close = async () => {
     client.close();
   };
-  return { mode: 'upstream' as const, yoga, client, metrics, close };
+  return { mode: 'upstream' as const, yoga, client, metrics, endSubscriptions: () => {}, close };
 }
 
 export type App = ReturnType<typeof createLocalApp>;

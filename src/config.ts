@@ -37,6 +37,12 @@ const schema = z.object({
   HTTP2_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
   HTTP2_MAX_CONCURRENT_STREAMS: z.coerce.number().int().min(1).max(10_000).default(100),
   HTTP2_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(500),
+  // Live user events (subscription userEvents over SSE and WebSocket).
+  SUBSCRIPTIONS_MAX: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(1_000).default(10),
+  SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  WEBSOCKET_KEEPALIVE_MS: z.coerce.number().int().min(100).max(600_000).default(12_000),
+  WEBSOCKET_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   GRAPHIQL: z.enum(['true', 'false']).optional(),
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   CORS_ORIGINS: z.string().default(''),
@@ -120,6 +126,21 @@ export interface Config {
   readonly authFailuresPerIpPerMinute: number;
   /** Notification delivery; see src/domain/notify and the README's "Notifications" section. */
   readonly notify: NotifyConfig;
+  /** Live user events; see the README's "Live user events" section. */
+  readonly subscriptions: SubscriptionConfig;
+}
+
+export interface SubscriptionConfig {
+  /** Live subscriptions open at once in this instance (SSE and WebSocket together). */
+  readonly max: number;
+  /** Subscriptions one WebSocket connection may hold at once (an SSE request is one subscription). */
+  readonly perConnection: number;
+  /** The log is read at least this often (a lost notification loses nothing) and the token re-checked. */
+  readonly pollMs: number;
+  /** WebSocket ping interval (graphql-ws keep-alive); a peer that misses one pong is dropped. */
+  readonly keepAliveMs: number;
+  /** A WebSocket connection without a subscription for this long is closed (also: no connection_init). */
+  readonly idleTimeoutMs: number;
 }
 
 export interface PostgresTimeouts {
@@ -220,6 +241,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       leaseMs: v.OUTBOX_LEASE_MS,
       pollMs: v.OUTBOX_POLL_MS,
       logCodes: v.NOTIFY_LOG_CODES === 'true',
+    }),
+    subscriptions: Object.freeze({
+      max: v.SUBSCRIPTIONS_MAX,
+      perConnection: v.SUBSCRIPTIONS_PER_CONNECTION,
+      pollMs: v.SUBSCRIPTION_POLL_MS,
+      keepAliveMs: v.WEBSOCKET_KEEPALIVE_MS,
+      idleTimeoutMs: v.WEBSOCKET_IDLE_TIMEOUT_MS,
     }),
   });
 }

@@ -33,6 +33,11 @@ async function main(): Promise<void> {
     idleTimeoutMs: config.http2IdleTimeoutMs,
     maxConcurrentStreams: config.http2MaxConcurrentStreams,
     maxSessions: config.http2MaxSessions,
+    websocket: {
+      maxSubscriptionsPerConnection: config.subscriptions.perConnection,
+      keepAliveMs: config.subscriptions.keepAliveMs,
+      idleTimeoutMs: config.subscriptions.idleTimeoutMs,
+    },
   });
   server.listen(config.port, config.host, () => {
     const address = server.address();
@@ -53,6 +58,8 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, 10_000);
     force.unref();
+    // Live subscriptions end now (each stream's last item says why), so their connections go idle.
+    backend.app.endSubscriptions();
     // The delivery worker finishes (or releases) the message it is sending while requests drain.
     const drained = backend.drain();
     server.close(async () => {
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
 
 /** What runs behind the faces, and how it stops (after the server stopped taking requests). */
 interface Backend {
-  app: { yoga: Parameters<typeof createGatewayServer>[0] };
+  app: { yoga: Parameters<typeof createGatewayServer>[0]; endSubscriptions(): void };
   describe: Record<string, string>;
   /** Called when stopping begins: background work finishes (or releases) what it does while requests drain. */
   drain(): Promise<void>;

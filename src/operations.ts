@@ -19,12 +19,14 @@ import type {
   VerifyCodeCommand,
   VerifyCodeResult,
 } from './domain/users/contact-codes.js';
+import type { EventPage, EventPageQuery, FeedItem, UserEventFeed } from './domain/users/event-feed.js';
 import type { User } from './domain/users/model.js';
 import type { RequestBudget, UserService } from './domain/users/user-service.js';
 
 export type * from './domain/users/commands.js';
 export type * from './domain/users/contact-codes.js';
-export type { Details, Gender, User } from './domain/users/model.js';
+export type { EventOrder, EventPage, EventPageQuery, FeedItem } from './domain/users/event-feed.js';
+export type { Details, Gender, User, UserEvent } from './domain/users/model.js';
 
 /** The user operations of one request, on behalf of its caller. */
 export interface UserOperations {
@@ -49,12 +51,21 @@ export interface UserOperations {
   verifyPhone(cmd: VerifyCodeCommand): Promise<VerifyCodeResult>;
   /** ResendPhoneCode: a new phone code replaces the pending one. */
   resendPhoneCode(cmd: ResendCodeCommand): Promise<ResendCodeResult>;
+  /** The audit trail: a page of the user's event log, visible as GetUserByID (GraphQL only). */
+  userEventPage(query: EventPageQuery): Promise<EventPage>;
+  /**
+   * Live user events: the user's events after `afterSequence` from the log, then each new one as it
+   * commits; the stream ends with an error item when the caller's token or right to read is gone.
+   */
+  followUserEvents(userId: string, afterSequence?: string): Promise<AsyncIterableIterator<FeedItem>>;
 }
 
 /** Everything the local implementation needs, shared by all requests. */
 export interface LocalBackend {
   users: UserService;
   authenticator: Authenticator;
+  /** Live user events of this app (streams, the bus, the limits). */
+  events: UserEventFeed;
 }
 
 export interface LocalRequest {
@@ -92,5 +103,13 @@ export function localOperations(backend: LocalBackend, request: LocalRequest): U
     resendEmailCode: async (cmd) => users.resendCode(await caller(), 'email', cmd),
     verifyPhone: async (cmd) => users.verifyCode(await caller(), 'phone', cmd, request.budget()),
     resendPhoneCode: async (cmd) => users.resendCode(await caller(), 'phone', cmd),
+    userEventPage: async (query) => users.eventPage(await caller(), query),
+    followUserEvents: async (userId, afterSequence) =>
+      backend.events.follow(await caller(), {
+        userId,
+        afterSequence,
+        // Not the memoized viewer: a stream outlives its request, its token may be revoked meanwhile.
+        reauthenticate: () => backend.authenticator.authenticate(request.authorization, request.orgId),
+      }),
   };
 }

@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { PostgresTimeouts } from '../config.js';
 import { groupCommit, plainTransact, type Transact } from './group-commit.js';
+import { type CommitChannel, openCommitChannel } from './notifications.js';
 import type { Database } from './types.js';
 
 export interface DatabaseHandle {
@@ -17,6 +18,14 @@ export interface DatabaseHandle {
   transact: Transact;
   /** Cheap liveness probe used by /ready. */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL only: commits of other instances on the same schema (LISTEN/NOTIFY on a dedicated
+   * connection, src/db/notifications.ts); SQLite has one process, so nothing to relay.
+   */
+  openCommitChannel?(
+    deliver: (userId: string, sequence: number) => void,
+    onError?: (error: unknown) => void,
+  ): CommitChannel;
   close(): Promise<void>;
 }
 
@@ -211,6 +220,16 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     async ping() {
       await sql`select 1`.execute(db);
     },
+    openCommitChannel: (deliver, onError) =>
+      openCommitChannel(
+        {
+          connectionString: url,
+          ...(options.options ? { options: options.options } : {}),
+          connectTimeoutMs: timeouts.connectMs,
+          ...(onError ? { onError } : {}),
+        },
+        deliver,
+      ),
     async close() {
       await db.destroy();
     },

@@ -173,6 +173,27 @@ export const Errors = catalogue({
     'GATEWAY-DOC400',
     'The operation is not a trusted document: send a listed document by hash, documentId or its exact text',
   ),
+  // The audit trail and live user events (HumanUser.events, subscription userEvents).
+  eventCursorInvalid: make(
+    C.INVALID_ARGUMENT,
+    'GATEWAY-CURSOR400',
+    'The cursor is not one this API gave out (use a cursor of an edge or pageInfo)',
+  ),
+  eventPageSizeOutOfRange: make(C.INVALID_ARGUMENT, 'GATEWAY-FIRST400', '`first` must be between 1 and 100'),
+  eventSequenceInvalid: make(
+    C.INVALID_ARGUMENT,
+    'GATEWAY-SEQ400',
+    '`afterSequence` must be a sequence: a whole number from 0 (as a string)',
+  ),
+  subscriptionLimit: make(
+    C.RESOURCE_EXHAUSTED,
+    'GATEWAY-SUB429',
+    'Too many live subscriptions; close one or try again later',
+    { retryAfterSeconds: 5 },
+  ),
+  subscriptionsStopping: make(C.UNAVAILABLE, 'GATEWAY-SUB503', 'The gateway is shutting down; subscribe again', {
+    retryAfterSeconds: 1,
+  }),
   // Upstream mode (src/upstream): failures to reach the upstream ZITADEL, and what it cannot do.
   // Retry-After here is the default; an open circuit breaker sends the time until its next probe.
   upstreamUnavailable: make(C.UNAVAILABLE, 'GATEWAY-UPSTREAM503', 'The upstream ZITADEL is unavailable', {

@@ -24,6 +24,7 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { YogaServerInstance } from 'graphql-yoga';
+import { serveGraphQLOverWebSocket, type WebSocketOptions } from '../http/websocket.js';
 import { grpcRoutes } from './grpc-plugin.js';
 import { contextValuesWith } from './user-service.js';
 
@@ -205,6 +206,8 @@ export function enableH2c(
 export interface GatewayServerOptions extends H2cOptions {
   /** HTTP/1.1: the whole request (headers and body) must arrive in this time, else 408 (default 30 s). */
   bodyTimeoutMs?: number;
+  /** GraphQL over WebSocket on /graphql (live user events): its bounds (src/http/websocket.ts). */
+  websocket?: Partial<Omit<WebSocketOptions, 'maxPayloadBytes'>>;
 }
 
 /**
@@ -227,6 +230,24 @@ export function createGatewayServer(
     yoga,
   );
   server.keepAliveTimeout = 65_000;
+  // A request's bounds end once it has arrived: a long response (an SSE stream of live user
+  // events, with yoga's pings every 12 s) is not cut by requestTimeout or keepAliveTimeout.
   enableH2c(server, yoga, options);
+  // WebSocket upgrades to /graphql (graphql-ws). Shutdown's closeIdleConnections also says goodbye
+  // to these connections: their subscriptions have ended by then (App.endSubscriptions).
+  const websockets = serveGraphQLOverWebSocket(server, yoga, {
+    ...options.websocket,
+    maxPayloadBytes: options.maxBodyBytes,
+  });
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdle();
+    websockets.close();
+  };
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closeAll();
+    websockets.terminate();
+  };
   return server;
 }

@@ -13,6 +13,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     ID: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   plugins: [ValidationPlugin, DirectivePlugin, FederationPlugin],
@@ -24,3 +25,4 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Writes.' });
+builder.subscriptionType({ description: 'Live streams.' });

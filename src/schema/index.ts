@@ -6,6 +6,7 @@ import './user.js';
 import './update-user.js';
 import './contact-codes.js';
 import { buildSubgraphSchema } from './federation.js';
+import './events.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
 

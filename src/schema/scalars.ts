@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, valueFromASTUntyped } from 'graphql';
 import { builder } from './builder.js';
 
 builder.scalarType('DateTime', {
@@ -9,4 +9,11 @@ builder.scalarType('DateTime', {
     if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an RFC 3339 string');
     return date;
   },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (an object here: an event payload), passed through as it is.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast) => valueFromASTUntyped(ast),
 });

@@ -24,6 +24,7 @@ import type {
   VerifyCodeCommand,
   VerifyCodeResult,
 } from '../domain/users/contact-codes.js';
+import type { EventPage, EventPageQuery, FeedItem } from '../domain/users/event-feed.js';
 import type { Details, Gender, User, UserState } from '../domain/users/model.js';
 import type { Details as DetailsMessage } from '../grpc/gen/zitadel/object/v2/object_pb.js';
 import type { SetHumanEmailSchema } from '../grpc/gen/zitadel/user/v2/email_pb.js';
@@ -333,6 +334,16 @@ export class UpstreamUserOperations {
   async resendPhoneCode(cmd: ResendCodeCommand): Promise<ResendCodeResult> {
     const res = await this.client.resendPhoneCode(toResendPhoneCodeRequest(cmd), this.headers);
     return toResendResult(res);
+  }
+
+  /** ZITADEL's v2 API has no per-user event log: refused by name, never pretended. */
+  async userEventPage(_query: EventPageQuery): Promise<EventPage> {
+    throw unsupported("A user's event log (HumanUser.events)");
+  }
+
+  /** Nor a stream of a user's events. */
+  async followUserEvents(_userId: string, _afterSequence?: string): Promise<AsyncIterableIterator<FeedItem>> {
+    throw unsupported('Live user events (subscription userEvents)');
   }
 }
 

@@ -84,3 +84,23 @@ export function usernameKey(username: string, org: Pick<Organization, 'id' | 'sc
   const lower = username.toLowerCase();
   return org.scopedUsernames ? `${org.id}:${lower}` : lower;
 }
+
+/** One entry of a user's event log, as read back (the audit trail; payloads carry no secrets). */
+export interface UserEvent {
+  /** Per-user, from 1, without gaps. */
+  sequence: number;
+  type: string;
+  /** When it was written (RFC 3339 UTC). */
+  creationDate: string;
+  /** The user id of whoever made the change. */
+  creator: string;
+  payload: Record<string, unknown>;
+}
+
+/** Which events of a log to read: after (oldest first) or before (newest first) a sequence. */
+export interface EventRange {
+  order: 'asc' | 'desc';
+  /** Exclusive bound in the direction of reading: asc reads sequence > it, desc sequence < it. */
+  from?: number;
+  limit: number;
+}

@@ -1,7 +1,16 @@
 // What the user domain needs from storage: one interface, implemented by the Kysely
 // `UserRepository` and by the in-memory fake of the domain's unit tables.
 import type { OutboxRow, UserUpdate } from '../../db/types.js';
-import type { Details, NewEvent, Organization, OrgPolicies, PendingCode, User } from './model.js';
+import type {
+  Details,
+  EventRange,
+  NewEvent,
+  Organization,
+  OrgPolicies,
+  PendingCode,
+  User,
+  UserEvent,
+} from './model.js';
 
 export type CodeKind = 'email' | 'phone' | 'password_reset';
 
@@ -48,4 +57,9 @@ export interface UserStore {
   applyChange(change: ChangeSet, now: string): Promise<ApplyResult>;
   /** Counts a failed current-password check in its own write (locks at `maxAttempts`); the new count. */
   recordFailedPasswordCheck(userId: string, creator: string, maxAttempts: number, now: string): Promise<number>;
+  /** A slice of the user's event log, in sequence order (the audit trail, live user events). */
+  readEvents(userId: string, range: EventRange): Promise<UserEvent[]>;
 }
+
+/** Told after a write committed new events of a user, up to `sequence` (live user events). */
+export type CommitListener = (userId: string, sequence: number) => void;

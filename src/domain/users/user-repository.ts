@@ -6,19 +6,21 @@ import { precompile } from '../../db/precompiled.js';
 import type { Database, UserRow, UserUpdate } from '../../db/types.js';
 import type { IdGenerator } from '../../ids.js';
 import {
+  type EventRange,
   type Gender,
   type NewEvent,
   type Organization,
   type OrgPolicies,
   type PendingCode,
   type User,
+  type UserEvent,
   usernameKey,
 } from './model.js';
 import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT } from './passwords.js';
-import type { ApplyResult, ChangeSet, CodeKind, UserStore } from './store.js';
+import type { ApplyResult, ChangeSet, CodeKind, CommitListener, UserStore } from './store.js';
 import { userColumns } from './user-columns.js';
 
-export type { ApplyResult, ChangeSet, CodeKind, NewOutboxMessage, UserStore } from './store.js';
+export type { ApplyResult, ChangeSet, CodeKind, CommitListener, NewOutboxMessage, UserStore } from './store.js';
 export { userColumns };
 
 const bool = (v: number | null | undefined) => v === 1;
@@ -60,6 +62,8 @@ export class UserRepository implements UserStore {
     private readonly newId: IdGenerator,
     /** How writes are made atomic: the database handle's `transact` (group commit on SQLite). */
     private readonly transact: Transact = plainTransact(db),
+    /** Told after each commit that appended events (the app's event bus: live user events). */
+    private readonly committed: CommitListener = () => {},
   ) {}
 
   async findUser(id: string): Promise<User | undefined> {
@@ -128,7 +132,7 @@ export class UserRepository implements UserStore {
     const { user, events } = change;
     const sequence = user.sequence + events.length;
     try {
-      return await this.transact(async (trx) => {
+      const result = await this.transact(async (trx): Promise<ApplyResult> => {
         const updated = await this.statements.updateUser(trx, {
           ...change.columns,
           sequence,
@@ -198,6 +202,8 @@ export class UserRepository implements UserStore {
         }
         return { ok: true, details: { sequence, changeDate: now, resourceOwner: user.orgId } } as const;
       });
+      if (result.ok && events.length > 0) this.committed(user.id, sequence);
+      return result;
     } catch (error) {
       if (error instanceof ConflictSignal) return { ok: false, reason: 'conflict' };
       // PostgreSQL may abort a transaction that ran into another one (deadlock): nothing was
@@ -218,7 +224,8 @@ export class UserRepository implements UserStore {
    * request) and locks the user when the lockout maximum is reached. Returns the new count.
    */
   async recordFailedPasswordCheck(userId: string, creator: string, maxAttempts: number, now: string): Promise<number> {
-    return this.transact(async (trx) => {
+    let last = 0;
+    const attempts = await this.transact(async (trx) => {
       const row = await trx
         .updateTable('users')
         .set((eb) => ({
@@ -231,6 +238,7 @@ export class UserRepository implements UserStore {
         .executeTakeFirstOrThrow();
       const attempts = Number(row.failed_password_attempts);
       const sequence = Number(row.sequence);
+      last = sequence;
       const owner = { id: userId, orgId: row.org_id };
       await this.insertEvents(
         trx,
@@ -252,9 +260,28 @@ export class UserRepository implements UserStore {
           [{ type: 'user.locked', payload: { failedAttempts: attempts } }],
           now,
         );
+        last = sequence + 1;
       }
       return attempts;
     });
+    this.committed(userId, last);
+    return attempts;
+  }
+
+  async readEvents(userId: string, range: EventRange): Promise<UserEvent[]> {
+    let query = this.db
+      .selectFrom('user_events')
+      .select(['sequence', 'type', 'payload', 'creator', 'created_at'])
+      .where('user_id', '=', userId);
+    if (range.from !== undefined) query = query.where('sequence', range.order === 'asc' ? '>' : '<', range.from);
+    const rows = await query.orderBy('sequence', range.order).limit(range.limit).execute();
+    return rows.map((r) => ({
+      sequence: Number(r.sequence),
+      type: r.type,
+      creationDate: r.created_at,
+      creator: r.creator,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+    }));
   }
 
   private async insertEvents(

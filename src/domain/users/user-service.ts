@@ -5,7 +5,7 @@
 import type { Clock } from '../../ids.js';
 import { accessTo, type Viewer } from '../auth/permissions.js';
 import { DomainError, Errors } from '../errors.js';
-import { authorizeWrite } from './authorize.js';
+import { authorizeRead, authorizeWrite, isLiveHuman } from './authorize.js';
 import { UserChange } from './change-set.js';
 import type {
   EmailCommand,
@@ -30,6 +30,7 @@ import {
   type VerifyCodeResult,
   verifyContactCode,
 } from './contact-codes.js';
+import { type EventPage, type EventPageQuery, eventPage } from './event-feed.js';
 import type { Details, User } from './model.js';
 import { checkImportedHash, type PasswordHasher } from './passwords.js';
 import { changeEmail } from './sections/email.js';
@@ -267,11 +268,13 @@ export class UserService {
   async getUserById(viewer: Viewer, userId: string): Promise<User> {
     const user = await this.store.readUser(userId);
     if (!isLiveHuman(user)) throw Errors.userNotFoundQuery();
-    if (user.id === viewer.userId) return user;
-    const access = accessTo(viewer, user.orgId);
-    if (!access.hasRole) throw Errors.membershipNotFound();
-    if (!access.permissions.has('user.read')) throw Errors.permissionDenied();
+    authorizeRead(viewer, user);
     return user;
+  }
+
+  /** The audit trail: a page of the user's event log, with GetUserByID's visibility (./event-feed.ts). */
+  async eventPage(viewer: Viewer, query: EventPageQuery): Promise<EventPage> {
+    return eventPage(this.store, viewer, query);
   }
 
   /** VerifyEmail / VerifyPhone: the pending code of `kind` verifies the address (./contact-codes.ts). */
@@ -329,11 +332,6 @@ export function needsWritePermission(cmd: Pick<HumanChange, 'email' | 'phone' | 
     pv?.kind === 'isVerified' ||
     pv?.kind === 'returnCode'
   );
-}
-
-/** Machine users and deleted users are "not found" for every operation here. */
-function isLiveHuman(user: User | undefined): user is User {
-  return user?.kind === 'human' && user.state !== 'deleted';
 }
 
 function detailsOf(user: User): Details {

@@ -2,7 +2,14 @@
 // pending codes, and records every change set it applies (`pushes`) and every failed password
 // check, so a table can assert exactly what one request writes (ZITADEL's expectPush style).
 import { codeMatches, hashCode } from '../../../src/domain/users/codes.js';
-import type { Details, OrgPolicies, PendingCode, User } from '../../../src/domain/users/model.js';
+import type {
+  Details,
+  EventRange,
+  OrgPolicies,
+  PendingCode,
+  User,
+  UserEvent,
+} from '../../../src/domain/users/model.js';
 import { usernameKey } from '../../../src/domain/users/model.js';
 import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT, type PasswordHasher } from '../../../src/domain/users/passwords.js';
 import type { ApplyResult, ChangeSet, CodeKind, UserStore } from '../../../src/domain/users/store.js';
@@ -52,6 +59,8 @@ export class FakeStore implements UserStore {
   readonly codes = new Map<string, PendingCode>();
   readonly pushes: ChangeSet[] = [];
   readonly failedChecks: { userId: string; creator: string }[] = [];
+  /** The event log per user, as applyChange appended it. */
+  readonly log = new Map<string, UserEvent[]>();
   policy: OrgPolicies = { complexity: { ...DEFAULT_COMPLEXITY }, lockout: { ...DEFAULT_LOCKOUT } };
   /** The next applyChange calls answer 'conflict' this many times (a concurrent writer). */
   conflicts = 0;
@@ -106,6 +115,17 @@ export class FakeStore implements UserStore {
     }
     this.pushes.push(change);
     const sequence = current.sequence + change.events.length;
+    const log = this.log.get(current.id) ?? [];
+    for (const [i, e] of change.events.entries()) {
+      log.push({
+        sequence: current.sequence + i + 1,
+        type: e.type,
+        creationDate: now,
+        creator: change.creator,
+        payload: e.payload,
+      });
+    }
+    this.log.set(current.id, log);
     this.users.set(current.id, { ...current, sequence, changeDate: now });
     const details: Details = { sequence, changeDate: now, resourceOwner: current.orgId };
     return { ok: true, details };
@@ -123,6 +143,16 @@ export class FakeStore implements UserStore {
     });
     this.failedChecks.push({ userId, creator });
     return failedPasswordAttempts;
+  }
+
+  async readEvents(userId: string, range: EventRange): Promise<UserEvent[]> {
+    const all = this.log.get(userId) ?? [];
+    const from = range.from;
+    const inRange = all.filter(
+      (e) => from === undefined || (range.order === 'asc' ? e.sequence > from : e.sequence < from),
+    );
+    if (range.order === 'desc') inRange.reverse();
+    return inRange.slice(0, range.limit);
   }
 
   private keyOf(user: User): string {
