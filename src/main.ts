@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       maxSubscriptionsPerConnection: config.subscriptions.perConnection,
       keepAliveMs: config.subscriptions.keepAliveMs,
       idleTimeoutMs: config.subscriptions.idleTimeoutMs,
+      trustedDocuments: config.trustedDocuments,
     },
   });
   server.listen(config.port, config.host, () => {

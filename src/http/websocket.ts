@@ -15,6 +15,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Errors } from '../domain/errors.js';
 import { domainToGraphQLError } from '../schema/errors.js';
+import { notTrusted, type TrustedDocuments, trustedDocumentText } from './trusted-documents.js';
 
 export interface WebSocketOptions {
   /** Largest message accepted; a larger one closes the connection (1009). */
@@ -25,6 +26,12 @@ export interface WebSocketOptions {
   keepAliveMs: number;
   /** A connection without a subscription (or without connection_init) for this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * TRUSTED_DOCUMENTS: the allow-list /graphql applies in yoga's onParams, which a WebSocket
+   * operation never passes; checked here the same way (by text, or by hash/documentId when the
+   * query is empty), refused with the same GATEWAY-DOC400.
+   */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: WebSocketOptions = {
@@ -98,9 +105,18 @@ export function serveGraphQLOverWebSocket(
           socket,
           params: payload,
         });
+        let text = payload.query;
+        if (settings.trustedDocuments) {
+          const listed = trustedDocumentText(settings.trustedDocuments, {
+            ...(payload.query ? { query: payload.query } : {}),
+            ...(payload.extensions ? { extensions: payload.extensions } : {}),
+          });
+          if (listed === null) return [notTrusted()];
+          text = listed;
+        }
         let document: ReturnType<typeof parse>;
         try {
-          document = parse(payload.query);
+          document = parse(text);
         } catch (error) {
           return [error as never];
         }

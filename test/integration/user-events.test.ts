@@ -3,11 +3,15 @@
 // and ordered through a burst of concurrent updates, visibility, a revoked token ending the stream,
 // limits, shutdown, HTTP bounds that do not cut a healthy SSE stream, and (PostgreSQL) an update
 // through one instance reaching a subscriber of another through LISTEN/NOTIFY.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connection.js';
+import { sha256Hex } from '../../src/http/trusted-documents.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_ENGINE } from '../support/engine.js';
 import { createHarness, type Harness, UPDATE, type World } from '../support/harness.js';
@@ -217,6 +221,51 @@ describe('bounds', () => {
     expect(stream.ended).toBe(false);
     await rename('StillThere');
     await expect.poll(() => stream.sequences(), { timeout: 5_000 }).toEqual([1, 2]);
+  });
+});
+
+describe('TRUSTED_DOCUMENTS over WebSocket (the allow-list /graphql applies in onParams, checked again here)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'live-trusted-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const manifest = (documents: Record<string, string>) => {
+    const path = join(dir, 'manifest.json');
+    writeFileSync(path, JSON.stringify(documents));
+    return path;
+  };
+  const startWith = async (documents: Record<string, string>) => {
+    const env = { TRUSTED_DOCUMENTS: manifest(documents) };
+    await start(env, { websocket: { trustedDocuments: loadConfig(env).trustedDocuments } });
+  };
+
+  it('refuses an unlisted subscription with GATEWAY-DOC400 and runs nothing', async () => {
+    await startWith({ other: '{ user(userId: "x") { userId } }' });
+    const stream = ws(w.orgOwner.token, { userId: w.alice.id, afterSequence: '0' });
+    await expect.poll(() => stream.ended, { timeout: 5_000 }).toBe(true);
+    expect(stream.results).toEqual([]);
+    expect(stream.errors()).toEqual([
+      expect.objectContaining({
+        extensions: expect.objectContaining({ code: 'INVALID_ARGUMENT', id: 'GATEWAY-DOC400' }),
+      }),
+    ]);
+  });
+
+  it('runs a listed subscription, asked by its exact text', async () => {
+    await startWith({ [sha256Hex(USER_EVENTS)]: USER_EVENTS });
+    const stream = ws(w.orgOwner.token, { userId: w.alice.id, afterSequence: '0' });
+    await expect.poll(() => stream.sequences(), { timeout: 5_000 }).toEqual([1]);
+    // A REST update (the wire layer's own documents need no listing) is the live event.
+    const put = await h.rest(
+      'PUT',
+      `/v2/users/human/${w.alice.id}`,
+      { profile: { givenName: 'Trusted', familyName: 'Test' } },
+      w.orgOwner.token,
+    );
+    expect(put.status).toBe(200);
+    await expect.poll(() => stream.sequences(), { timeout: 5_000 }).toEqual([1, 2]);
+    expect(stream.errors()).toEqual([]);
   });
 });
 
