@@ -16,6 +16,7 @@ import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
 import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { FailedAuthenticationLimit } from './http/auth-limit.js';
+import { useRequestBodyLimit } from './http/body-limit.js';
 import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { MemoryWindowCounter, windowCounterFor } from './http/window-counter.js';
@@ -135,7 +136,8 @@ export function requestFrame({ config, logger, onUnexpected, without }: FrameDep
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    maxRequestBodySize: config.maxRequestBodyBytes,
+    // Checked by useRequestBodyLimit (src/http/body-limit.ts): yoga's check piped every body through a stream.
+    maxRequestBodySize: false,
     cors: corsOptions(config.corsOrigins),
     maskedErrors: without?.has('masking') ? (false as const) : { maskError: createMaskError(onUnexpected) },
     // Structured, values redacted; GraphQL errors at debug (src/logger.ts).
@@ -156,6 +158,7 @@ export function framePlugins(
 ): Plugin<any>[] {
   return [
     ...(without.has('observability') ? [] : [useObservability(logger, metrics, requestLog)]),
+    useRequestBodyLimit(config.maxRequestBodyBytes),
     useOpenApi(),
     ...(slots.execution ?? []),
     useRequestErrorCodes(),

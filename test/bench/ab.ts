@@ -1,0 +1,51 @@
+// `npx tsx test/bench/ab.ts <before.js> <after.js> [seconds] [rounds]`: two builds of the gateway
+// side by side on one SQLite file (FULL, logs at info), GraphQL and REST profile updates in
+// alternating rounds; the same-run ratio after/before. For measuring one change (the build before
+// it copied aside, e.g. `cp -r dist dist-before` inside the worktree so its externals resolve).
+import { bodies, load, log, median, seed, sqliteDatabase, startServer, stopServer } from './lib.js';
+
+const [before, after] = process.argv.slice(2, 4);
+if (!before || !after) throw new Error('usage: ab.ts <before.js> <after.js> [seconds] [rounds]');
+const seconds = Number(process.argv[4] ?? 4);
+const rounds = Number(process.argv[5] ?? 3);
+const db = sqliteDatabase();
+const { token, ids } = await seed(db.seedUrl, 1000, () => {});
+const body = bodies(ids, []);
+const env = { DATABASE_URL: db.seedUrl, LOG_LEVEL: 'info', NODE_ENV: 'production', PASSWORD_HASH_COST: '10' };
+const a = await startServer('before', before, env);
+const b = await startServer('after', after, env);
+try {
+  const figures: Record<string, number[]> = {};
+  for (const kind of ['graphql', 'rest'] as const) {
+    await load(a.base, token, body[kind], 1, 32);
+    await load(b.base, token, body[kind], 1, 32);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of ['graphql', 'rest'] as const) {
+      for (const [name, server] of [
+        ['before', a],
+        ['after', b],
+      ] as const) {
+        // The previous phase's stragglers finish first (both gateways write the same users).
+        await new Promise((done) => setTimeout(done, 500));
+        const r = await load(server.base, token, body[kind], seconds, 32);
+        if (r.other || r.errors) log(`${name} ${kind}: ${r.other} non-2xx, ${r.errors} errors`);
+        const key = `${kind} ${name}`;
+        figures[key] = [...(figures[key] ?? []), r.rps];
+      }
+    }
+  }
+  for (const kind of ['graphql', 'rest']) {
+    const x = figures[`${kind} before`] as number[];
+    const y = figures[`${kind} after`] as number[];
+    const ratios = y.map((v, i) => v / (x[i] as number));
+    log(
+      `${kind}: before ${x.map((v) => v.toFixed(0)).join(', ')} | after ${y.map((v) => v.toFixed(0)).join(', ')} | ` +
+        `after/before median ${median(ratios).toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+    );
+  }
+} finally {
+  await stopServer(a);
+  await stopServer(b);
+  await db.drop();
+}
