@@ -25,9 +25,10 @@ const CSP_DATA = "default-src 'none'; frame-ancestors 'none'";
 const CSP_HTML = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 export function useSecurityHeaders(): Plugin {
+  const headers = Object.entries(SECURITY_HEADERS);
   return {
     onResponse({ response }) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      for (const [name, value] of headers) {
         if (!response.headers.has(name)) response.headers.set(name, value);
       }
       const html = response.headers.get('content-type')?.startsWith('text/html') ?? false;
