@@ -54,8 +54,8 @@ async function main() {
     LOG_LEVEL: 'info',
   });
   const { database } = await openMigratedDatabase(config);
-  // The gateway's log destination (stdout) replaced by /dev/null, written the same way.
-  const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: true }));
+  // The gateway's log destination (stdout, asynchronous: src/logger.ts) replaced by /dev/null, written the same way.
+  const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: false }));
   const apps: App[] = [];
   const app = (without: FramePart[] = []) => {
     const made = createApp({ database, config, logger, without: new Set(without) });
@@ -206,13 +206,15 @@ async function main() {
       );
     }),
   ]);
+  /** As an HTTP client sends it: with Content-Length (yoga.fetch does not add one). */
+  const sent = (method: string, body: string) => ({
+    method,
+    headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
   const graphqlRequest = (yoga: App['yoga']) => () =>
     Promise.resolve(
-      yoga.fetch('http://gw/graphql', {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query: DOCUMENT, variables: { input: next() } }),
-      }),
+      yoga.fetch('http://gw/graphql', sent('POST', JSON.stringify({ query: DOCUMENT, variables: { input: next() } }))),
     ).then(ok);
   const graphql = await measure('GraphQL via fetch', graphqlRequest(full.yoga));
   rows.push(['GraphQL via yoga.fetch (+ HTTP adaptation, request plugins)', graphql]);
@@ -221,11 +223,7 @@ async function main() {
     await measure('REST via fetch', () => {
       const { userId, profile } = next();
       return Promise.resolve(
-        full.yoga.fetch(`http://gw/v2/users/human/${userId}`, {
-          method: 'PUT',
-          headers,
-          body: JSON.stringify({ profile }),
-        }),
+        full.yoga.fetch(`http://gw/v2/users/human/${userId}`, sent('PUT', JSON.stringify({ profile }))),
       ).then(ok);
     }),
   ]);
