@@ -18,6 +18,7 @@ import { UserRepository } from './domain/users/user-repository.js';
 import { UserService } from './domain/users/user-service.js';
 import { createGrpcPlugin } from './grpc/grpc-plugin.js';
 import { FailedAuthenticationLimit } from './http/auth-limit.js';
+import { useRequestBodyLimit } from './http/body-limit.js';
 import { clientIp, useCredentialCheckRateLimit, WINDOW_MS } from './http/rate-limit.js';
 import { corsOptions, graphqlPosturePlugins, useSecurityHeaders } from './http/security.js';
 import { useTrustedDocuments } from './http/trusted-documents.js';
@@ -43,7 +44,12 @@ export interface AppDeps {
   newId?: IdGenerator;
   hasher?: PasswordHasher;
   sleep?: (ms: number) => Promise<void>;
+  /** Parts of the request pipeline left out — for test/bench/layers.ts only, which measures each one's cost. */
+  without?: ReadonlySet<FramePart>;
 }
+
+/** The request pipeline's optional parts, as test/bench/layers.ts toggles them. */
+export type FramePart = 'observability' | 'security-headers' | 'csrf' | 'armor' | 'masking' | 'rate-limits';
 
 /** Every operation needs a caller, except introspection (so GraphiQL can load the schema). */
 function needsViewer(args: ExecutionArgs): boolean {
@@ -119,6 +125,8 @@ export interface FrameDeps {
   /** The app's per-request log context (the context adds the caller to it). */
   requestLog?: RequestLog;
   onUnexpected: (error: unknown) => void;
+  /** Parts left out (benchmark only: test/bench/layers.ts). */
+  without?: ReadonlySet<FramePart>;
 }
 
 /**
@@ -127,15 +135,16 @@ export interface FrameDeps {
  * gateway's own domain — the benchmark's baseline (test/bench/baseline-server.ts) serves its echo
  * mutation through exactly this, so `graphql_update_rps / echo_rps` measures what the domain costs.
  */
-export function requestFrame({ config, logger, onUnexpected }: FrameDeps) {
+export function requestFrame({ config, logger, onUnexpected, without }: FrameDeps) {
   return {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
-    maxRequestBodySize: config.maxRequestBodyBytes,
+    // Checked by useRequestBodyLimit (src/http/body-limit.ts): yoga's check piped every body through a stream.
+    maxRequestBodySize: false,
     cors: corsOptions(config.corsOrigins),
-    maskedErrors: { maskError: createMaskError(onUnexpected) },
+    maskedErrors: without?.has('masking') ? (false as const) : { maskError: createMaskError(onUnexpected) },
     // Structured, values redacted; GraphQL errors at debug (src/logger.ts).
     logging: yogaLogging(logger),
   } as const;
@@ -147,19 +156,24 @@ export function requestFrame({ config, logger, onUnexpected }: FrameDeps) {
  * request checks (CSRF prevention, limits), `late` come last.
  */
 export function framePlugins(
-  { config, logger, metrics, requestLog }: Omit<FrameDeps, 'onUnexpected'>,
+  { config, logger, metrics, requestLog, without = new Set() }: Omit<FrameDeps, 'onUnexpected'>,
   // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
   slots: { execution?: Plugin<any>[]; routes?: Plugin<any>[]; late?: Plugin<any>[] } = {},
   // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
 ): Plugin<any>[] {
   return [
-    useObservability(logger, metrics, requestLog),
+    ...(without.has('observability') ? [] : [useObservability(logger, metrics, requestLog)]),
+    useRequestBodyLimit(config.maxRequestBodyBytes),
     useOpenApi(),
     ...(slots.execution ?? []),
     useRequestErrorCodes(),
     ...(slots.routes ?? []),
-    useSecurityHeaders(),
-    ...graphqlPosturePlugins({ introspection: config.introspection }),
+    ...(without.has('security-headers') ? [] : [useSecurityHeaders()]),
+    ...graphqlPosturePlugins({
+      introspection: config.introspection,
+      csrf: !without.has('csrf'),
+      limits: !without.has('armor'),
+    }),
     ...(slots.late ?? []),
   ];
 }
@@ -184,13 +198,23 @@ interface GatewayParts {
   /** The backend's own plugins, after the frame's (rate limits, the readiness probe). */
   // biome-ignore lint/suspicious/noExplicitAny: plugins of any context type
   late: Plugin<any>[];
+  without?: ReadonlySet<FramePart>;
 }
 
 /** The yoga instance around a backend: GraphQL, REST, gRPC, GraphiQL, the frame's plugins. */
-function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authFailures, late }: GatewayParts) {
+function gatewayYoga({
+  config,
+  logger,
+  metrics,
+  requestLog,
+  operationsFor,
+  authFailures,
+  late,
+  without,
+}: GatewayParts) {
   const onUnexpected = unexpectedErrorLogger(logger);
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    ...requestFrame({ config, logger, metrics, onUnexpected }),
+    ...requestFrame({ config, logger, metrics, onUnexpected, ...(without ? { without } : {}) }),
     // GRAPHQL_FEDERATION=true: the same schema as a Federation v2 subgraph (src/schema/federation.ts).
     schema: config.federation ? subgraphSchema() : schema,
     // Inline the GraphiQL bundle instead of loading it from a CDN, so the playground works offline.
@@ -209,7 +233,7 @@ function gatewayYoga({ config, logger, metrics, requestLog, operationsFor, authF
     },
     context: ({ request }) => createContext(operationsFor, request),
     plugins: framePlugins(
-      { config, logger, metrics, requestLog },
+      { config, logger, metrics, requestLog, ...(without ? { without } : {}) },
       {
         execution: [useAuthenticationFirst(authFailures), useTranslatedErrors()],
         routes: [
@@ -235,7 +259,8 @@ export function createApp(deps: AppDeps | UpstreamAppDeps): App | UpstreamApp {
 }
 
 function createLocalApp(deps: AppDeps) {
-  const { database, config, logger } = deps;
+  const { database, config, logger, without } = deps;
+  const limits = !without?.has('rate-limits');
   const clock = deps.clock ?? systemClock;
   const newId = deps.newId ?? createIdGenerator();
   const ownHasher = deps.hasher
@@ -278,16 +303,21 @@ function createLocalApp(deps: AppDeps) {
     metrics,
     requestLog,
     operationsFor,
-    authFailures: new FailedAuthenticationLimit(config.authFailuresPerIpPerMinute, counter, now),
+    authFailures: new FailedAuthenticationLimit(limits ? config.authFailuresPerIpPerMinute : 0, counter, now),
     late: [
-      useCredentialCheckRateLimit({
-        perUser: config.credentialChecksPerUserPerMinute,
-        perIp: config.credentialChecksPerIpPerMinute,
-        now,
-        ...(database.engine === 'postgres' ? { counter } : {}),
-      }),
+      ...(limits
+        ? [
+            useCredentialCheckRateLimit({
+              perUser: config.credentialChecksPerUserPerMinute,
+              perIp: config.credentialChecksPerIpPerMinute,
+              now,
+              ...(database.engine === 'postgres' ? { counter } : {}),
+            }),
+          ]
+        : []),
       useReadiness(() => database.ping()),
     ],
+    ...(without ? { without } : {}),
   });
   /** Releases what the app started itself (hashing threads, live streams); the database stays open. */
   const close = async () => {

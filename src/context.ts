@@ -3,13 +3,22 @@
 import type { Viewer } from './domain/auth/permissions.js';
 import { Errors } from './domain/errors.js';
 import type { RequestBudget } from './domain/users/user-service.js';
-import { recordCallerLanguage } from './i18n/messages.js';
 import { type LocalBackend, localOperations, type UserOperations } from './operations.js';
 
 export interface GraphQLContext {
   /** What resolvers may ask; authentication is lazy and memoized per request. */
   operations: UserOperations;
   budget: RequestBudget;
+  /**
+   * The authenticated caller, as far as the answer needs it: the profile's preferred language,
+   * recorded once the caller is known, for the messages of this request's errors (it comes before
+   * Accept-Language). An object, so yoga's copy of the context sees what is recorded later.
+   */
+  caller: CallerFacts;
+}
+
+export interface CallerFacts {
+  language?: string;
 }
 
 /** Builds the operations of one request (the local domain, or another backend). */
@@ -27,7 +36,7 @@ export function localOperationsFactory(
       orgId: request.headers.get('x-zitadel-orgid'),
       budget: () => context.budget,
       onViewer: (viewer) => {
-        recordCallerLanguage(request, viewer.preferredLanguage);
+        if (viewer.preferredLanguage) context.caller.language = viewer.preferredLanguage;
         onViewer(request, viewer);
       },
     });
@@ -36,6 +45,7 @@ export function localOperationsFactory(
 export function createContext(operationsFor: OperationsFactory, request: Request): GraphQLContext {
   let credentialChecks = 0;
   const context = {
+    caller: {},
     budget: {
       consumeCredentialCheck() {
         credentialChecks++;

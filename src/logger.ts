@@ -33,8 +33,13 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  const target = destination ?? (output.pretty ? pretty({ colorize: true, sync: true }) : undefined);
-  return target ? pino(options, target) : pino(options);
+  // Stdout written asynchronously (sync: false): a line is queued and written by the event loop,
+  // lines queued meanwhile in one write, instead of one blocking write(2) per line on the request
+  // path. pino.destination writes what is still queued when the process exits (its exit hook).
+  const target =
+    destination ??
+    (output.pretty ? pretty({ colorize: true, sync: true }) : pino.destination({ dest: 1, sync: false }));
+  return pino(options, target);
 }
 
 const QUOTED = /(Variable |at )?("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')/g;
@@ -86,6 +91,8 @@ export function yogaLogging(logger: Logger) {
   const at =
     (level: 'debug' | 'info' | 'warn') =>
     (...args: unknown[]) => {
+      // yoga logs every request's steps at debug: nothing to build when that level is off.
+      if (!logger.isLevelEnabled(level)) return;
       const errors = args.filter((a) => typeof a === 'object' && a !== null).map(loggableError);
       const text = args
         .filter((a) => typeof a !== 'object' || a === null)

@@ -25,9 +25,10 @@ const CSP_DATA = "default-src 'none'; frame-ancestors 'none'";
 const CSP_HTML = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 export function useSecurityHeaders(): Plugin {
+  const headers = Object.entries(SECURITY_HEADERS);
   return {
     onResponse({ response }) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      for (const [name, value] of headers) {
         if (!response.headers.has(name)) response.headers.set(name, value);
       }
       const html = response.headers.get('content-type')?.startsWith('text/html') ?? false;
@@ -78,6 +79,9 @@ function useCsrfPrevention(): Plugin {
 
 export interface GraphQLPostureOptions {
   introspection: boolean;
+  /** CSRF prevention and the armor limits are on unless false (off only in test/bench/layers.ts). */
+  csrf?: boolean;
+  limits?: boolean;
 }
 
 /** Plugins for the GraphQL face: CSRF prevention, armor limits, introspection switch. */
@@ -99,11 +103,15 @@ function withoutSuggestion(error: Error): Error {
 export function graphqlPosturePlugins(options: GraphQLPostureOptions): Plugin[] {
   const plugins: Plugin[] = [
     // GraphQL requests only (REST answers in onRequest, before any GraphQL parsing).
-    useCsrfPrevention(),
-    maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens }) as Plugin,
-    maxDepthPlugin({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
-    maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases }) as Plugin,
-    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, ignoreIntrospection: true }) as Plugin,
+    ...(options.csrf === false ? [] : [useCsrfPrevention()]),
+    ...(options.limits === false
+      ? []
+      : [
+          maxTokensPlugin({ n: GRAPHQL_LIMITS.tokens }) as Plugin,
+          maxDepthPlugin({ n: GRAPHQL_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true }) as Plugin,
+          maxAliasesPlugin({ n: GRAPHQL_LIMITS.aliases }) as Plugin,
+          costLimitPlugin({ maxCost: GRAPHQL_LIMITS.cost, ignoreIntrospection: true }) as Plugin,
+        ]),
   ];
   if (!options.introspection) {
     plugins.push({

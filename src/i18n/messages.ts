@@ -59,22 +59,6 @@ export function requestedLanguages(acceptLanguage: string | null, preferred?: st
   return [...(preferred ? [preferred] : []), ...ranked].map((tag) => tag.toLowerCase().split(/[-_]/)[0] as string);
 }
 
-/**
- * The authenticated caller's preferred language per request, recorded once the caller is known
- * (keyed by the request object, so it goes with the request; nothing to clean up).
- */
-const callerLanguages = new WeakMap<Request, string>();
-
-/** Records the caller's preferred language for the messages of `request`'s answer. */
-export function recordCallerLanguage(request: Request, language: string | undefined): void {
-  if (language) callerLanguages.set(request, language);
-}
-
-/** The preferred language recorded for `request`, if any. */
-export function callerLanguage(request: Request | undefined): string | undefined {
-  return request ? callerLanguages.get(request) : undefined;
-}
-
 /** The catalogue entry's message in the first requested language that has it; undefined = keep. */
 export function translatedMessage(name: string, languages: readonly string[]): string | undefined {
   const key = MESSAGE_KEYS[name as ErrorName];

@@ -10,6 +10,8 @@ import { matchPath, routeLabel } from '../rest/routes.js';
 interface RequestInfo {
   id: string;
   start: number;
+  /** The URL's path, as parsed once when the request came in. */
+  pathname?: string;
   userId?: string;
 }
 
@@ -94,10 +96,33 @@ export function createMetrics(backlog: BacklogReader, options: { processMetrics:
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/**
+ * Metric children by label values, so a request's counter and histogram updates allocate nothing
+ * (prom-client otherwise builds and hashes a label object on every call). Bounded: past `max`
+ * distinct label sets (e.g. made-up methods) the direct, allocating call is used.
+ */
+function childCache<T>(make: (...labels: string[]) => T, max = 512) {
+  const children = new Map<string, T>();
+  return (...labels: string[]): T => {
+    const key = labels.join('\u0000');
+    let child = children.get(key);
+    if (!child) {
+      child = make(...labels);
+      if (children.size < max) children.set(key, child);
+    }
+    return child;
+  };
+}
+
 export function useObservability(logger: Logger, metrics: Metrics, log: RequestLog = new RequestLog()): Plugin {
+  const requests = childCache((route, method, status) => metrics.requests.labels(route, method, status));
+  const duration = childCache((route, outcome) => metrics.duration.labels(route, outcome));
+  // The request line's fields are fixed and never secret: no redaction pass over each line.
+  const requestLogger = logger.child({}, { redact: [] });
   return {
     onRequest({ request, url, endResponse }) {
       const info = log.info(request);
+      info.pathname = url.pathname;
       const given = request.headers.get('x-request-id');
       if (given && /^[\w.:-]{1,128}$/.test(given)) info.id = given;
       if (url.pathname === '/metrics' && request.method === 'GET') {
@@ -109,15 +134,15 @@ export function useObservability(logger: Logger, metrics: Metrics, log: RequestL
     onResponse({ request, response }) {
       const info = log.info(request);
       const seconds = (performance.now() - info.start) / 1000;
-      const route = routeOf(new URL(request.url).pathname);
+      const route = routeOf(info.pathname ?? new URL(request.url).pathname);
       const status = response.status;
       response.headers.set('x-request-id', info.id);
       if (route !== '/metrics') {
-        metrics.requests.inc({ route, method: request.method, status: String(status) });
+        requests(route, request.method, String(status)).inc();
         const outcome = status >= 500 ? 'server_error' : status >= 400 ? 'client_error' : 'ok';
-        metrics.duration.observe({ route, outcome }, seconds);
+        duration(route, outcome).observe(seconds);
       }
-      logger.info(
+      requestLogger.info(
         {
           reqId: info.id,
           method: request.method,

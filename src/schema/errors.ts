@@ -7,7 +7,7 @@ import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BEARER_CHALLENGE, catalogued, DomainError } from '../domain/errors.js';
 import { GRPC_CODES, type GrpcCodeName, grpcCodeName, grpcCodeOf, httpStatusOf } from '../grpc-status.js';
-import { callerLanguage, requestedLanguages, translatedMessage } from '../i18n/messages.js';
+import { requestedLanguages, translatedMessage } from '../i18n/messages.js';
 
 declare module 'graphql' {
   interface GraphQLErrorExtensions {
@@ -111,9 +111,12 @@ export function useRequestErrorCodes(): Plugin {
   };
 }
 
-/** The languages of a request: Accept-Language (the caller's preferred language comes first when known). */
-export function languagesOf(request: Request | undefined): string[] {
-  return requestedLanguages(request?.headers.get('accept-language') ?? null, callerLanguage(request));
+/**
+ * The languages of a request: Accept-Language, after the caller's preferred language when known
+ * (`caller` of the request's GraphQL context, recorded on authentication).
+ */
+export function languagesOf(request: Request | undefined, caller?: { language?: string }): string[] {
+  return requestedLanguages(request?.headers.get('accept-language') ?? null, caller?.language);
 }
 
 /** A catalogued error with its message in the first of `languages` that has it (ids unchanged). */
@@ -128,9 +131,11 @@ export function localized(error: GraphQLError, languages: readonly string[]): Gr
 /** GraphQL answers catalogued errors in the request's language (issue 14.15). */
 export function useTranslatedErrors(): Plugin {
   return {
-    onResultProcess({ request, result, setResult }) {
-      if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
-      const languages = languagesOf(request);
+    // After execution (masking included), before the result is processed (useRequestErrorCodes);
+    // `context` is the request's GraphQL context, with the caller's language once authenticated.
+    onExecutionResult({ request, result, setResult, context }) {
+      if (!result || Symbol.asyncIterator in result || !result.errors?.length) return;
+      const languages = languagesOf(request, (context as { caller?: { language?: string } }).caller);
       if (languages.length === 0) return;
       setResult({ ...result, errors: result.errors.map((e) => localized(e as GraphQLError, languages)) });
     },

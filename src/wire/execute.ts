@@ -37,9 +37,13 @@ export function createWire(yoga: AnyYoga, face: string, onUnexpected: (error: un
   const documents: Map<WireOperation, DocumentNode> = prepareWireOperations(yoga.getEnveloped().schema, face);
   const maskError = createMaskError(onUnexpected);
 
-  async function execute(operation: WireOperation, variables: Record<string, unknown>, call: WireCall) {
+  /** The request's GraphQL context, once built: its `caller` holds the caller's language (src/context.ts). */
+  type Seen = { context?: { caller?: { language?: string } } };
+
+  async function execute(operation: WireOperation, variables: Record<string, unknown>, call: WireCall, seen: Seen) {
     const enveloped = yoga.getEnveloped({ ...call.serverContext, request: call.request });
     const contextValue = await enveloped.contextFactory();
+    seen.context = contextValue as Seen['context'];
     return (await enveloped.execute({
       schema: enveloped.schema,
       document: documents.get(operation) as DocumentNode,
@@ -60,15 +64,20 @@ export function createWire(yoga: AnyYoga, face: string, onUnexpected: (error: un
         translationError = error;
       }
       let result: ExecutionResult;
+      const seen: Seen = {};
       try {
-        result = await execute(translationError ? 'authenticate' : rpc.operation, variables, call);
+        result = await execute(translationError ? 'authenticate' : rpc.operation, variables, call, seen);
       } catch (error) {
         // Thrown outside GraphQL's error handling (e.g. the database down while authenticating):
         // classified the same way as on /graphql.
-        return { error: fromGraphQLError(localized(maskError(error), languagesOf(call.request))) };
+        return {
+          error: fromGraphQLError(localized(maskError(error), languagesOf(call.request, seen.context?.caller))),
+        };
       }
       const firstError = result.errors?.[0];
-      if (firstError) return { error: fromGraphQLError(localized(firstError, languagesOf(call.request))) };
+      if (firstError) {
+        return { error: fromGraphQLError(localized(firstError, languagesOf(call.request, seen.context?.caller))) };
+      }
       if (translationError) return { error: wireError(GRPC_CODES.INVALID_ARGUMENT, translationError.message) };
       return { response: rpc.response(result.data as Record<string, unknown>) };
     },

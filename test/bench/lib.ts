@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import autocannon from 'autocannon';
 import SQLite from 'better-sqlite3';
@@ -79,6 +79,26 @@ export function peakRssMb(pid: number): number {
 }
 
 // --- the run's database --------------------------------------------------------------------------
+
+/** A consistent copy of an SQLite database (VACUUM INTO) for the raw server, with its own event count. */
+export function sqliteCopy(file: string) {
+  const copy = join(mkdtempSync(join(tmpdir(), 'gw-bench-raw-')), 'raw.sqlite');
+  const source = new SQLite(file, { readonly: true });
+  source.prepare('vacuum into ?').run(copy);
+  source.close();
+  let events: SQLite.Database | undefined;
+  return {
+    file: copy,
+    async countEvents() {
+      events ??= new SQLite(copy, { readonly: true });
+      return (events.prepare('select count(*) as n from user_events').get() as { n: number }).n;
+    },
+    drop() {
+      events?.close();
+      rmSync(dirname(copy), { recursive: true, force: true });
+    },
+  };
+}
 
 /** A run's own database: where seeding and each gateway connect, and the event count that verifies writes. */
 export interface BenchDatabase {
@@ -269,6 +289,12 @@ export function bodies(ids: string[], passwordIds: string[]) {
     rest: ((n) => ({
       method: 'PUT',
       path: `/v2/users/human/${user(n)}`,
+      body: JSON.stringify({ profile: profile(n) }),
+    })) satisfies Body,
+    /** The raw server's echo (test/bench/raw-server.ts): REST's body, no database. */
+    rawEcho: ((n) => ({
+      method: 'POST',
+      path: '/echo',
       body: JSON.stringify({ profile: profile(n) }),
     })) satisfies Body,
     password: ((n) => ({

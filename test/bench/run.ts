@@ -15,15 +15,17 @@
 // 3. Measures in alternating rounds (so machine drift hits every figure alike): echo, GraphQL
 //    profile update, [PostgreSQL: the same split over two instances, half the connections each,]
 //    REST profile update, GraphQL profile update on NORMAL / synchronous_commit=off, password update,
-//    raw bcrypt hash+verify pairs; then profile-update p99 latency at a fixed rate, alone and
+//    raw bcrypt hash+verify pairs, and (SQLite) the raw limit: test/bench/raw-server.ts, plain
+//    node:http + better-sqlite3 doing only a profile update's durable work on a copy of the run's
+//    database, and its JSON echo without a database; then profile-update p99 latency at a fixed rate, alone and
 //    while password updates saturate the hashing threads.
 //    Upstream phase (issue 18): a gateway in upstream mode (ZITADEL_URL = the measured gateway,
 //    which stands in for ZITADEL) takes the same GraphQL profile updates in the same rounds; its
 //    throughput and fixed-rate p50/p99 are compared with calling the stand-in directly.
 // 4. Checks that every counted 2xx really wrote (events in the database), prints a table, the
 //    durability line (and on PostgreSQL the scale-out line), and as the last line one JSON
-//    object with exactly the issue's keys (the same in both modes; the two-instance figure is in
-//    the table only).
+//    object with exactly the issues' keys (the same in both modes: raw_update_rps and raw_echo_rps
+//    are null on PostgreSQL; the two-instance figure is in the table only).
 //
 // --profile writes V8 CPU profiles of the gateway (FULL) to ./bench-profiles/ (open in Chrome DevTools).
 import { execFileSync } from 'node:child_process';
@@ -47,6 +49,7 @@ import {
   ROOT,
   type Server,
   seed,
+  sqliteCopy,
   sqliteDatabase,
   startServer,
   stopServer,
@@ -71,7 +74,7 @@ const PLAN = QUICK
       seconds: 1.5,
       passwordSeconds: 2.5,
       warmupSeconds: 0.75,
-      latencySeconds: 2.5,
+      latencySeconds: 2,
       latencyRounds: 1,
     }
   : { users: 5000, rounds: 3, seconds: 8, passwordSeconds: 10, warmupSeconds: 3, latencySeconds: 8, latencyRounds: 2 };
@@ -93,6 +96,7 @@ async function main() {
   const benchStart = performance.now();
   const loadAtStart = loadavg()[0] as number;
   const db = POSTGRES ? await postgresDatabase() : sqliteDatabase();
+  let raw: ReturnType<typeof sqliteCopy> | undefined;
   const servers: Server[] = [];
   const starting: Promise<Server>[] = [];
   const track = (server: Promise<Server>) => {
@@ -106,14 +110,15 @@ async function main() {
   try {
     const gatewayEnv = {
       PASSWORD_HASH_COST: String(COST),
-      LOG_LEVEL: 'warn',
+      // The issue's goals hold with request logs on (one line per request at info).
+      LOG_LEVEL: 'info',
       NODE_ENV: 'production',
     };
     // The baseline and the NORMAL gateway (and on PostgreSQL the second instance) start while the
     // database is seeded; the measured gateway then starts alone, so that ready_ms is its own start-up time.
     // The gateway runs as `npm start` runs it: the esbuild bundle on plain node (no tsx at run time).
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    const baselineStarting = track(startServer('baseline', 'test/bench/baseline-server.ts', { LOG_LEVEL: 'warn' }));
+    const baselineStarting = track(startServer('baseline', 'test/bench/baseline-server.ts', { LOG_LEVEL: 'info' }));
     let normalStarting: Promise<Server> | undefined;
     let secondStarting: Promise<Server> | undefined;
     log(`seeding ${PLAN.users} users into ${db.where} …`);
@@ -128,6 +133,8 @@ async function main() {
     const passwordIds = ids.slice(0, Math.floor(ids.length / 5));
     const profileIds = ids.slice(passwordIds.length);
     const body = bodies(profileIds, passwordIds);
+    // The raw limit's own copy of the seeded database (SQLite only: on PostgreSQL the raw keys are null).
+    raw = POSTGRES ? undefined : sqliteCopy(db.seedUrl);
 
     const profileDir = join(ROOT, 'bench-profiles');
     if (PROFILE) mkdirSync(profileDir, { recursive: true });
@@ -147,6 +154,9 @@ async function main() {
         ZITADEL_INSECURE: 'true',
       }),
     );
+    const rawServer = raw
+      ? await track(startServer('raw limit', 'test/bench/raw-server.ts', { DATABASE_URL: raw.file }))
+      : undefined;
     log(
       `ready: gateway ${full.readyMs.toFixed(0)} ms, upstream mode ${upstream.readyMs.toFixed(0)} ms, baseline ${baseline.readyMs.toFixed(0)} ms`,
     );
@@ -156,19 +166,26 @@ async function main() {
      * A load phase whose every 2xx must have written exactly one event (in-flight stragglers aside),
      * on one gateway or split over several at once (half the connections each for two).
      */
-    async function writes(label: string, base: string | string[], b: Body, seconds: number, connections: number) {
-      const before = await db.countEvents();
+    async function writes(
+      label: string,
+      base: string | string[],
+      b: Body,
+      seconds: number,
+      connections: number,
+      countEvents = db.countEvents,
+    ) {
+      const before = await countEvents();
       const r = await loadSplit([base].flat(), token, b, seconds, connections);
       // Requests still in flight when the phase ended may commit a little later: wait until the
       // event count stands still, so neither this phase nor the next one counts them wrongly.
       // Still = unchanged for 5 checks in a row (one 100 ms pause is too short on a loaded machine).
       for (let i = 0, last = -1, still = 0; i < 200 && still < 5; i++) {
-        const now = await db.countEvents();
+        const now = await countEvents();
         still = now === last ? still + 1 : 0;
         last = now;
         await new Promise((done) => setTimeout(done, 100));
       }
-      const written = (await db.countEvents()) - before;
+      const written = (await countEvents()) - before;
       if (r.other > 0 || r.errors > 0 || written < r.ok || written > r.ok + connections) {
         throw new Error(
           `${label}: ${r.ok} answers 2xx, ${r.other} other, ${r.errors} errors, but ${written} events written`,
@@ -177,11 +194,16 @@ async function main() {
       verified.push(`${label} ${r.ok}`);
       return r.rps;
     }
-    async function echo(seconds: number) {
-      const r = await load(baseline.base, token, body.echo, seconds, CONNECTIONS);
+    async function echo(seconds: number, base = baseline.base, b = body.echo) {
+      const r = await load(base, token, b, seconds, CONNECTIONS);
       if (r.other > 0 || r.errors > 0) throw new Error(`echo: ${r.other} non-2xx, ${r.errors} errors`);
       return r.rps;
     }
+    /** The raw limit's update: its events are counted in its own copy of the database. */
+    const rawWrites = (seconds: number) =>
+      raw && rawServer
+        ? writes('raw', rawServer.base, body.rest, seconds, CONNECTIONS, raw.countEvents)
+        : Promise.resolve(Number.NaN);
 
     log('warming up …');
     await echo(PLAN.warmupSeconds);
@@ -190,6 +212,9 @@ async function main() {
     await writes('rest', full.base, body.rest, PLAN.warmupSeconds, CONNECTIONS);
     await writes('graphql-normal', normal.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
     await writes('graphql-upstream', upstream.base, body.graphql, PLAN.warmupSeconds, CONNECTIONS);
+    // The raw update's warm-up also warms the raw echo's path (same process, same HTTP code).
+    // --quick skips it (its minute's budget): the raw server is small and warms up within a round.
+    if (rawServer && !QUICK) await rawWrites(PLAN.warmupSeconds);
 
     const m = {
       echo: [] as number[],
@@ -198,6 +223,8 @@ async function main() {
       rest: [] as number[],
       normal: [] as number[],
       upstream: [] as number[],
+      rawEcho: [] as number[],
+      raw: [] as number[],
     };
     const pw = { update: [] as number[], raw: [] as number[] };
     for (let round = 1; round <= PLAN.rounds; round++) {
@@ -209,6 +236,10 @@ async function main() {
       m.rest.push(await writes('rest', full.base, body.rest, PLAN.seconds, CONNECTIONS));
       m.normal.push(await writes('graphql-normal', normal.base, body.graphql, PLAN.seconds, CONNECTIONS));
       m.upstream.push(await writes('graphql-upstream', upstream.base, body.graphql, PLAN.seconds, CONNECTIONS));
+      if (rawServer) {
+        m.rawEcho.push(await echo(PLAN.seconds, rawServer.base, body.rawEcho));
+        m.raw.push(await rawWrites(PLAN.seconds));
+      }
       pw.update.push(await writes('password', full.base, body.password, PLAN.passwordSeconds, PASSWORD_PARALLELISM));
       pw.raw.push(await bcryptRaw(PLAN.passwordSeconds, PASSWORD_PARALLELISM));
     }
@@ -244,6 +275,9 @@ async function main() {
       p99_under_password_load_ms: Number(percentile(loaded, 99).toFixed(2)),
       rss_peak_mb: Math.round(rss),
       ready_ms: Math.round(full.readyMs),
+      // The raw limit (SQLite; null on PostgreSQL).
+      raw_update_rps: rawServer ? Math.round(median(m.raw)) : null,
+      raw_echo_rps: rawServer ? Math.round(median(m.rawEcho)) : null,
     };
     const normalRps = Math.round(median(m.normal));
     const upstreamRps = Math.round(median(m.upstream));
@@ -257,6 +291,12 @@ async function main() {
       ['rss_peak_mb', result.rss_peak_mb, '≤ 200', false],
       ['ready_ms', result.ready_ms, '≤ 1500', false],
     ];
+    if (result.raw_update_rps) {
+      targets.unshift(
+        ['graphql_update_rps / raw_update_rps', result.graphql_update_rps / result.raw_update_rps, '≥ 0.40', false],
+        ['rest_update_rps / raw_update_rps', result.rest_update_rps / result.raw_update_rps, '≥ 0.60', false],
+      );
+    }
     for (const t of targets) {
       const [op, limit] = t[2].split(' ') as [string, string];
       t[3] = op === '≥' ? t[1] >= Number(limit) : t[1] <= Number(limit);
@@ -289,6 +329,18 @@ async function main() {
         `${percentile(idle, 50).toFixed(2)} / ${percentile(idle, 99).toFixed(2)} vs ${percentile(through, 50).toFixed(2)} / ${percentile(through, 99).toFixed(2)}`,
       ],
     ];
+    if (rawServer) {
+      rows.splice(
+        0,
+        0,
+        ['raw_echo_rps (node:http JSON echo, no database)', String(result.raw_echo_rps), m.rawEcho],
+        [
+          `raw_update_rps (the limit: node:http + better-sqlite3, ${db.durable.name})`,
+          String(result.raw_update_rps),
+          m.raw,
+        ],
+      );
+    }
     if (second) {
       const label = `graphql_update_rps (2 instances, ${CONNECTIONS / 2} + ${CONNECTIONS / 2} connections)`;
       rows.splice(2, 0, [label, String(twoRps), m.two]);
@@ -346,6 +398,7 @@ async function main() {
     await Promise.allSettled(starting);
     await Promise.all(servers.map(stopServer));
     await db.drop();
+    raw?.drop();
   }
 }
 

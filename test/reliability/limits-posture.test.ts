@@ -160,6 +160,33 @@ describe('request body size (MAX_REQUEST_BODY_BYTES)', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+    // The same on GraphQL (src/http/body-limit.ts counts a body without Content-Length as it streams).
+    const document = JSON.stringify({
+      query: UPDATE,
+      variables: { input: { userId: w.alice.id, profile: { givenName: big, familyName: 'T' } } },
+    });
+    const chunkedGql = await h.app.yoga.fetch('http://gateway/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(w.orgOwner.token) },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(document));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunkedGql.status).toBe(413);
+    expect(((await chunkedGql.json()) as { errors: { message: string }[] }).errors[0]?.message).toBe(
+      'Request body too large',
+    );
+    // A Content-Length that is not a number is refused (400), as yoga did.
+    const badLength = await h.app.yoga.fetch('http://gateway/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '12x', ...bearer(w.orgOwner.token) },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(badLength.status).toBe(400);
     expect(await snapshot(h, w.alice.id)).toEqual(before);
     // Under the limit still works.
     const ok = await h.rest(
