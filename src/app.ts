@@ -278,7 +278,10 @@ function createLocalApp(deps: AppDeps) {
   const { pollMs, max } = config.subscriptions;
   const events = new UserEventFeed({ store: repository, bus, pollMs, maxStreams: max });
   const outbox = new OutboxRepository(database.db);
-  const metrics = createMetrics(() => outbox.backlog(), { processMetrics: config.nodeEnv !== 'test' });
+  const metrics = createMetrics(() => outbox.backlog(), {
+    processMetrics: config.nodeEnv !== 'test',
+    liveStreams: () => events.open,
+  });
   const requestLog = new RequestLog();
   const services: LocalBackend = {
     users: new UserService({

@@ -46,7 +46,13 @@ export function routeOf(pathname: string): string {
   return 'other';
 }
 
-export function createMetrics(backlog: BacklogReader, options: { processMetrics: boolean }) {
+export function createMetrics(
+  backlog: BacklogReader,
+  options: {
+    processMetrics: boolean /** Live user-event streams open now (local mode). */;
+    liveStreams?: () => number;
+  },
+) {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -83,6 +89,17 @@ export function createMetrics(backlog: BacklogReader, options: { processMetrics:
       for (const row of await backlog()) this.set({ status: row.status }, row.count);
     },
   });
+  const { liveStreams } = options;
+  if (liveStreams) {
+    new Gauge({
+      name: 'gateway_live_subscriptions',
+      help: 'Live user-event subscriptions (userEvents, SSE and WebSocket) open in this instance.',
+      registers: [registry],
+      collect() {
+        this.set(liveStreams());
+      },
+    });
+  }
   const observer: UpdateObserver = {
     onUpdate(sections) {
       for (const section of sections) updates.inc({ section });

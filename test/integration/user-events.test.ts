@@ -168,8 +168,12 @@ describe('bounds', () => {
         code: 'RESOURCE_EXHAUSTED',
         id: 'GATEWAY-SUB429',
       });
+    const liveGauge = async () =>
+      (await (await fetch(`${served.base}/metrics`)).text()).match(/^gateway_live_subscriptions (\d+)$/m)?.[1];
+    expect(await liveGauge()).toBe('2');
     a.close();
     await expect.poll(() => h.app.services.events.open, { timeout: 5_000 }).toBe(1);
+    expect(await liveGauge()).toBe('1');
     const fourth = await sse(w.alice.token, { userId: w.alice.id });
     await expect.poll(() => fourth.sequences(), { timeout: 5_000 }).toEqual([1]);
   });
