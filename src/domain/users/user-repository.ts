@@ -1,5 +1,5 @@
 // Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { type Insertable, type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
 import { plainTransact, type Transact } from '../../db/group-commit.js';
 import { precompile } from '../../db/precompiled.js';
@@ -14,6 +14,7 @@ import {
   type User,
   usernameKey,
 } from './model.js';
+import { oneStatementWrite } from './one-statement-write.js';
 import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT } from './passwords.js';
 import type { ApplyResult, ChangeSet, CodeKind, UserStore } from './store.js';
 import { userColumns } from './user-columns.js';
@@ -54,13 +55,17 @@ export { isUniqueViolation };
 export class UserRepository implements UserStore {
   /** The statements every update runs, compiled once (src/db/precompiled.ts). */
   private readonly statements = updatePathStatements();
+  /** PostgreSQL writes a change set with one statement (./one-statement-write.ts); SQLite group-commits. */
+  private readonly oneStatement: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly newId: IdGenerator,
     /** How writes are made atomic: the database handle's `transact` (group commit on SQLite). */
     private readonly transact: Transact = plainTransact(db),
-  ) {}
+  ) {
+    this.oneStatement = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async findUser(id: string): Promise<User | undefined> {
     const { rows } = await this.statements.findUser(this.db, { id });
@@ -121,13 +126,20 @@ export class UserRepository implements UserStore {
   }
 
   /**
-   * Appends the change set's events and updates the row in one transaction, guarded by the
-   * sequence read before: a concurrent write in between makes this a 'conflict' (nothing written).
+   * Appends the change set's events and updates the row atomically, guarded by the sequence read
+   * before: a concurrent write in between makes this a 'conflict' (nothing written). PostgreSQL:
+   * one statement (one round trip); SQLite: one transaction of the group commit.
    */
   async applyChange(change: ChangeSet, now: string): Promise<ApplyResult> {
     const { user, events } = change;
     const sequence = user.sequence + events.length;
     try {
+      if (this.oneStatement) {
+        // One round trip, atomic by itself: no row means the guard (sequence, pending code) failed.
+        const { rows } = await this.db.executeQuery(oneStatementWrite(change, now, this.newId));
+        if (rows.length !== 1) return { ok: false, reason: 'conflict' };
+        return { ok: true, details: { sequence, changeDate: now, resourceOwner: user.orgId } };
+      }
       return await this.transact(async (trx) => {
         const updated = await this.statements.updateUser(trx, {
           ...change.columns,
