@@ -7,7 +7,8 @@
 // (lib's `seed`, as `npm run bench`) serves both; GraphQL profile updates, 32 connections, in
 // alternating rounds: base then this build, then this build then base, … On PostgreSQL each build
 // also runs as two instances on the same schema (16 + 16 connections), alternating the same way.
-// Prints the medians and this build / base.
+// Then the latency of each at a fixed 40 req/s (one instance, alternating). Prints the medians, this
+// build / base, and the latency percentiles.
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -18,7 +19,9 @@ import {
   log,
   median,
   POOL_SIZE,
+  percentile,
   postgresDatabase,
+  probe,
   ROOT,
   type Server,
   seed,
@@ -77,6 +80,15 @@ try {
     const order = round % 2 === 0 ? (['base', 'this'] as const) : (['this', 'base'] as const);
     for (const instances of phases) for (const build of order) await run(build, instances, SECONDS, true);
   }
+  // Latency at a fixed, low rate (one instance each, alternating): what round trips cost a request.
+  const latencies = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['base', 'this'] as const) : (['this', 'base'] as const);
+    for (const build of order) {
+      const base = builds[build][0]?.base as string;
+      latencies.set(build, [...(latencies.get(build) ?? []), ...(await probe(base, token, body, 3, 40))]);
+    }
+  }
   const load1 = loadavg()[0] ?? 0;
   console.log(
     `\n${POSTGRES ? 'PostgreSQL' : 'SQLite'}, GraphQL profile update, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${SECONDS} s, ` +
@@ -96,6 +108,11 @@ try {
         `${b.join(', ')}; ${t.join(', ')} |`,
     );
   }
+  const ms = (build: string, p: number) => percentile(latencies.get(build) ?? [], p).toFixed(2);
+  console.log(
+    `\nlatency at 40 req/s (1 instance, ${ROUNDS} × 3 s each): base p50 ${ms('base', 50)} ms, p90 ${ms('base', 90)} ms; ` +
+      `this p50 ${ms('this', 50)} ms, p90 ${ms('this', 90)} ms`,
+  );
 } finally {
   for (const server of servers) await stopServer(server).catch(() => {});
   await db.drop();

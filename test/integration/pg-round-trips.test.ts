@@ -1,7 +1,8 @@
 // Round trips to PostgreSQL per request (issue 17.4): every statement the gateway sends goes
 // through pg's Client#query, counted here around one request on the harness's app. A profile
 // update is three: the token with its user and grants, the target user, and ONE write statement
-// (data-modifying CTEs: guarded UPDATE + event INSERT + code / outbox rows) — no BEGIN/COMMIT.
+// (data-modifying CTEs: guarded UPDATE + event INSERT + code / outbox rows) — no BEGIN/COMMIT; the
+// token read and the write are named prepared statements (parsed and planned once per connection).
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
@@ -16,8 +17,8 @@ beforeEach(async () => {
   sent = [];
   const query = pg.Client.prototype.query;
   vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string };
-    sent.push(typeof first === 'string' ? first : String(first?.text));
+    const first = args[0] as string | { text?: string; name?: string };
+    sent.push(typeof first === 'string' ? first : `${first?.name ? `[${first.name}] ` : ''}${first?.text}`);
     // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
     return (query as (...a: any[]) => any).apply(this, args);
   });
@@ -31,12 +32,22 @@ afterEach(async () => {
 async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
   sent.length = 0;
   await request();
-  return sent.map((text) => text.replace(/\s+/g, ' ').trim().split(' ').slice(0, 4).join(' ').toLowerCase());
+  return sent.map((text) =>
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^\[gw_\d+\] /, '[named] ')
+      .split(' ')
+      .slice(0, 4)
+      .join(' ')
+      .toLowerCase(),
+  );
 }
 
-const TOKEN_READ = expect.stringMatching(/^select .*access_tokens|^select "access_tokens"/);
-const USER_READ = expect.stringMatching(/^select \* from "users"|^select .* from "users"/);
-const ONE_WRITE = 'with u as (update';
+// The token read and the write go as named prepared statements (src/db/prepared-names.ts): planned once per connection.
+const TOKEN_READ = expect.stringMatching(/^\[named\] select "access_tokens"/);
+const USER_READ = expect.stringMatching(/^select \* from "users"/);
+const ONE_WRITE = '[named] with u as';
 
 describe('round trips of an update on PostgreSQL', () => {
   it('GraphQL profile update: 3 statements (token, user, one write), no transaction', async () => {
@@ -86,7 +97,7 @@ describe('round trips of an update on PostgreSQL', () => {
       );
       expect(res.body.errors).toBeUndefined();
     });
-    expect(statements.filter((s) => !s.startsWith('select'))).toEqual([ONE_WRITE]);
+    expect(statements.filter((s) => !s.includes('select'))).toEqual([ONE_WRITE]);
     const after = await snapshot(h, w.alice.id);
     expect(after.user).toMatchObject({ email: 'many@acme.ch', phone: '+41791234567', given_name: 'Many' });
     expect(after.events.map((e) => [e.sequence, e.type])).toEqual([
