@@ -1,8 +1,8 @@
 // Round trips to PostgreSQL per request (issue 17.4): every statement the gateway sends goes
 // through pg's Client#query, counted here around one request on the harness's app. A profile
 // update is three: the token with its user and grants, the target user, and ONE write statement
-// (data-modifying CTEs: guarded UPDATE + event INSERT + code / outbox rows) — no BEGIN/COMMIT; the
-// token read and the write are named prepared statements (parsed and planned once per connection).
+// (data-modifying CTEs: guarded UPDATE + event INSERT + code / outbox rows) — no BEGIN/COMMIT; all
+// three are named prepared statements (parsed and planned once per connection).
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, type Harness, snapshot, UPDATE, type World } from '../support/harness.js';
@@ -44,9 +44,9 @@ async function statementsOf(request: () => Promise<unknown>): Promise<string[]> 
   );
 }
 
-// The token read and the write go as named prepared statements (src/db/prepared-names.ts): planned once per connection.
+// All three go as named prepared statements (src/db/prepared-names.ts): planned once per connection.
 const TOKEN_READ = expect.stringMatching(/^\[named\] select "access_tokens"/);
-const USER_READ = expect.stringMatching(/^select \* from "users"/);
+const USER_READ = expect.stringMatching(/^\[named\] select "id", "org_id",/);
 const ONE_WRITE = '[named] with u as';
 
 describe('round trips of an update on PostgreSQL', () => {

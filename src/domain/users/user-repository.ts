@@ -304,10 +304,41 @@ export class UserRepository implements UserStore {
 
 class ConflictSignal extends Error {}
 
+/** The columns of `users` (db/migrations), each by name: a row of them is a whole `UserRow`. */
+const USER_COLUMNS = [
+  'id',
+  'org_id',
+  'kind',
+  'state',
+  'username',
+  'username_key',
+  'given_name',
+  'family_name',
+  'nick_name',
+  'display_name',
+  'preferred_language',
+  'gender',
+  'email',
+  'email_verified',
+  'phone',
+  'phone_verified',
+  'password_hash',
+  'password_change_required',
+  'failed_password_attempts',
+  'sequence',
+  'change_date',
+  'created_at',
+] as const satisfies readonly (keyof UserRow)[];
+
 /** Statements on every update's path, built once per repository (one database, one dialect). */
 function updatePathStatements() {
   return {
-    findUser: precompile((db, p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+    /** Every column by name (not `*`), so that PostgreSQL may keep it prepared (src/db/prepared-names.ts). */
+    findUser: precompile(
+      (db, p: { id: string }) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', p.id),
+      () => '',
+      true,
+    ),
     /** The user with the dates of its first event and of its last password change (sub-selects on the event log). */
     readUser: precompile((db, p: { id: string }) =>
       db
