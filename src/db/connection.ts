@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { PostgresTimeouts } from '../config.js';
 import { groupCommit, plainTransact, type Transact } from './group-commit.js';
 import { type CommitChannel, openCommitChannel } from './notifications.js';
+import { preparedNameOf } from './prepared-names.js';
 import type { Database } from './types.js';
 
 export interface DatabaseHandle {
@@ -68,6 +69,9 @@ class BoundedClient extends pg.Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
   override query(...args: any[]): any {
+    // A registered statement (src/db/prepared-names.ts) goes as a named prepared statement.
+    const name = args.length === 2 && typeof args[0] === 'string' ? preparedNameOf(args[0]) : undefined;
+    if (name !== undefined) args = [{ name, text: args[0], values: args[1] }];
     // biome-ignore lint/suspicious/noExplicitAny: see above
     const result = (super.query as (...a: any[]) => any)(...args);
     if (result && typeof result.catch === 'function') {

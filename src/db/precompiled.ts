@@ -7,6 +7,7 @@
 // types and SQL generation; only the per-call rebuild is skipped. A statement whose SQL depends on
 // its input (which columns an UPDATE sets) names that input's shape: one compilation per shape.
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { prepareByName } from './prepared-names.js';
 import type { Database } from './types.js';
 
 /** Stands in for a value at compile time; replaced by the call's value of that name. */
@@ -29,6 +30,8 @@ export type Precompiled<P, R> = (executor: Executor, params: P) => Promise<Query
 export function precompile<P extends Record<string, unknown>, R>(
   build: (executor: Executor, slots: P) => Compilable<R>,
   shape: (params: P) => string = () => '',
+  /** PostgreSQL: send it as a named prepared statement (./prepared-names.ts; columns spelled out, no `*`). */
+  named = false,
 ): Precompiled<P, R> {
   const byShape = new Map<string, Compiled>();
   return async (executor, params) => {
@@ -39,6 +42,7 @@ export function precompile<P extends Record<string, unknown>, R>(
       const slots = Object.fromEntries(Object.keys(params).map((name) => [name, new Slot(name)])) as P;
       compiled = build(executor, slots).compile() as Compiled;
       byShape.set(key, compiled);
+      if (named) prepareByName(compiled.sql);
     }
     const parameters = compiled.parameters.map((value) => {
       if (!(value instanceof Slot)) return value;

@@ -20,23 +20,27 @@ export interface TokenGrant {
 
 export class AuthRepository {
   /** One statement: the token, its user and the user's role grants (one row per grant). */
-  private readonly byTokenHash = precompile((db, p: { tokenHash: string }) =>
-    db
-      .selectFrom('access_tokens')
-      .innerJoin('users', 'users.id', 'access_tokens.user_id')
-      .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
-      .select([
-        'access_tokens.token_hash',
-        'access_tokens.expires_at',
-        'access_tokens.revoked_at',
-        'users.id as user_id',
-        'users.org_id',
-        'users.state',
-        'users.preferred_language',
-        'role_grants.role',
-        'role_grants.org_id as grant_org_id',
-      ])
-      .where('access_tokens.token_hash', '=', p.tokenHash),
+  private readonly byTokenHash = precompile(
+    (db, p: { tokenHash: string }) =>
+      db
+        .selectFrom('access_tokens')
+        .innerJoin('users', 'users.id', 'access_tokens.user_id')
+        .leftJoin('role_grants', 'role_grants.user_id', 'users.id')
+        .select([
+          'access_tokens.token_hash',
+          'access_tokens.expires_at',
+          'access_tokens.revoked_at',
+          'users.id as user_id',
+          'users.org_id',
+          'users.state',
+          'users.preferred_language',
+          'role_grants.role',
+          'role_grants.org_id as grant_org_id',
+        ])
+        .where('access_tokens.token_hash', '=', p.tokenHash),
+    () => '',
+    // Every request sends it: planned once per PostgreSQL connection.
+    true,
   );
 
   constructor(private readonly db: Kysely<Database>) {}

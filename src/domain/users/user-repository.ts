@@ -1,5 +1,5 @@
 // Persistence of the user aggregate. Kysely only; no rules here. Rows never leave this file.
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { type Insertable, type Kysely, PostgresAdapter, type Transaction } from 'kysely';
 import { isTransientConflict, isUniqueViolation, violatedUniqueConstraint } from '../../db/errors.js';
 import { plainTransact, type Transact } from '../../db/group-commit.js';
 import { precompile } from '../../db/precompiled.js';
@@ -16,6 +16,7 @@ import {
   type UserEvent,
   usernameKey,
 } from './model.js';
+import { oneStatementWrite } from './one-statement-write.js';
 import { DEFAULT_COMPLEXITY, DEFAULT_LOCKOUT } from './passwords.js';
 import type { ApplyResult, ChangeSet, CodeKind, CommitListener, UserStore } from './store.js';
 import { userColumns } from './user-columns.js';
@@ -56,6 +57,8 @@ export { isUniqueViolation };
 export class UserRepository implements UserStore {
   /** The statements every update runs, compiled once (src/db/precompiled.ts). */
   private readonly statements = updatePathStatements();
+  /** PostgreSQL writes a change set with one statement (./one-statement-write.ts); SQLite group-commits. */
+  private readonly oneStatement: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -64,7 +67,9 @@ export class UserRepository implements UserStore {
     private readonly transact: Transact = plainTransact(db),
     /** Told after each commit that appended events (the app's event bus: live user events). */
     private readonly committed: CommitListener = () => {},
-  ) {}
+  ) {
+    this.oneStatement = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   async findUser(id: string): Promise<User | undefined> {
     const { rows } = await this.statements.findUser(this.db, { id });
@@ -124,84 +129,94 @@ export class UserRepository implements UserStore {
     return row ? { codeHash: row.code_hash, expiresAt: row.expires_at } : undefined;
   }
 
+  /** PostgreSQL: one round trip, atomic by itself; no row back means the guard (sequence, pending code) failed. */
+  private async writeInOneStatement(change: ChangeSet, now: string, sequence: number): Promise<ApplyResult> {
+    const { rows } = await this.db.executeQuery(oneStatementWrite(change, now, this.newId));
+    if (rows.length !== 1) return { ok: false, reason: 'conflict' };
+    return { ok: true, details: { sequence, changeDate: now, resourceOwner: change.user.orgId } };
+  }
+
   /**
-   * Appends the change set's events and updates the row in one transaction, guarded by the
-   * sequence read before: a concurrent write in between makes this a 'conflict' (nothing written).
+   * Appends the change set's events and updates the row atomically, guarded by the sequence read
+   * before: a concurrent write in between makes this a 'conflict' (nothing written). PostgreSQL:
+   * one statement (one round trip); SQLite: one transaction of the group commit.
    */
   async applyChange(change: ChangeSet, now: string): Promise<ApplyResult> {
     const { user, events } = change;
     const sequence = user.sequence + events.length;
     try {
-      const result = await this.transact(async (trx): Promise<ApplyResult> => {
-        const updated = await this.statements.updateUser(trx, {
-          ...change.columns,
-          sequence,
-          change_date: now,
-          where_id: user.id,
-          where_sequence: user.sequence,
-        });
-        if (Number(updated.numAffectedRows) !== 1) return { ok: false, reason: 'conflict' } as const;
-        if (change.consumeCode) {
-          const consumed = await trx
-            .deleteFrom('verification_codes')
-            .where('user_id', '=', user.id)
-            .where('kind', '=', change.consumeCode.kind)
-            .where('code_hash', '=', change.consumeCode.codeHash)
-            .executeTakeFirst();
-          if (Number(consumed.numDeletedRows) !== 1) throw new ConflictSignal();
-        }
-        await this.insertEvents(trx, user, change.creator, events, now);
-        if (change.deleteCodes.length > 0) {
-          await trx
-            .deleteFrom('verification_codes')
-            .where('user_id', '=', user.id)
-            .where('kind', 'in', change.deleteCodes)
-            .execute();
-        }
-        for (const code of change.setCodes) {
-          await trx
-            .insertInto('verification_codes')
-            .values({
-              user_id: user.id,
-              kind: code.kind,
-              code_hash: code.codeHash,
-              url_template: code.urlTemplate,
-              created_at: now,
-              expires_at: code.expiresAt,
-            })
-            .onConflict((oc) =>
-              oc.columns(['user_id', 'kind']).doUpdateSet({
-                code_hash: code.codeHash,
-                url_template: code.urlTemplate,
-                created_at: now,
-                expires_at: code.expiresAt,
-              }),
-            )
-            .execute();
-        }
-        for (const message of change.outbox) {
-          await trx
-            .insertInto('notification_outbox')
-            .values({
-              id: this.newId(),
-              user_id: user.id,
-              org_id: user.orgId,
-              kind: message.kind,
-              channel: message.channel,
-              recipient: message.recipient,
-              language: message.language,
-              payload: JSON.stringify(message.payload),
-              next_attempt_at: now,
-              claimed_by: null,
-              claimed_at: null,
-              last_error: null,
-              created_at: now,
-              sent_at: null,
-            })
-            .execute();
-        }
-        return { ok: true, details: { sequence, changeDate: now, resourceOwner: user.orgId } } as const;
-      });
+      const result = this.oneStatement
+        ? await this.writeInOneStatement(change, now, sequence)
+        : await this.transact(async (trx): Promise<ApplyResult> => {
+            const updated = await this.statements.updateUser(trx, {
+              ...change.columns,
+              sequence,
+              change_date: now,
+              where_id: user.id,
+              where_sequence: user.sequence,
+            });
+            if (Number(updated.numAffectedRows) !== 1) return { ok: false, reason: 'conflict' } as const;
+            if (change.consumeCode) {
+              const consumed = await trx
+                .deleteFrom('verification_codes')
+                .where('user_id', '=', user.id)
+                .where('kind', '=', change.consumeCode.kind)
+                .where('code_hash', '=', change.consumeCode.codeHash)
+                .executeTakeFirst();
+              if (Number(consumed.numDeletedRows) !== 1) throw new ConflictSignal();
+            }
+            await this.insertEvents(trx, user, change.creator, events, now);
+            if (change.deleteCodes.length > 0) {
+              await trx
+                .deleteFrom('verification_codes')
+                .where('user_id', '=', user.id)
+                .where('kind', 'in', change.deleteCodes)
+                .execute();
+            }
+            for (const code of change.setCodes) {
+              await trx
+                .insertInto('verification_codes')
+                .values({
+                  user_id: user.id,
+                  kind: code.kind,
+                  code_hash: code.codeHash,
+                  url_template: code.urlTemplate,
+                  created_at: now,
+                  expires_at: code.expiresAt,
+                })
+                .onConflict((oc) =>
+                  oc.columns(['user_id', 'kind']).doUpdateSet({
+                    code_hash: code.codeHash,
+                    url_template: code.urlTemplate,
+                    created_at: now,
+                    expires_at: code.expiresAt,
+                  }),
+                )
+                .execute();
+            }
+            for (const message of change.outbox) {
+              await trx
+                .insertInto('notification_outbox')
+                .values({
+                  id: this.newId(),
+                  user_id: user.id,
+                  org_id: user.orgId,
+                  kind: message.kind,
+                  channel: message.channel,
+                  recipient: message.recipient,
+                  language: message.language,
+                  payload: JSON.stringify(message.payload),
+                  next_attempt_at: now,
+                  claimed_by: null,
+                  claimed_at: null,
+                  last_error: null,
+                  created_at: now,
+                  sent_at: null,
+                })
+                .execute();
+            }
+            return { ok: true, details: { sequence, changeDate: now, resourceOwner: user.orgId } } as const;
+          });
       if (result.ok && events.length > 0) this.committed(user.id, sequence);
       return result;
     } catch (error) {
@@ -319,10 +334,41 @@ export class UserRepository implements UserStore {
 
 class ConflictSignal extends Error {}
 
+/** The columns of `users` (db/migrations), each by name: a row of them is a whole `UserRow`. */
+const USER_COLUMNS = [
+  'id',
+  'org_id',
+  'kind',
+  'state',
+  'username',
+  'username_key',
+  'given_name',
+  'family_name',
+  'nick_name',
+  'display_name',
+  'preferred_language',
+  'gender',
+  'email',
+  'email_verified',
+  'phone',
+  'phone_verified',
+  'password_hash',
+  'password_change_required',
+  'failed_password_attempts',
+  'sequence',
+  'change_date',
+  'created_at',
+] as const satisfies readonly (keyof UserRow)[];
+
 /** Statements on every update's path, built once per repository (one database, one dialect). */
 function updatePathStatements() {
   return {
-    findUser: precompile((db, p: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', p.id)),
+    /** Every column by name (not `*`), so that PostgreSQL may keep it prepared (src/db/prepared-names.ts). */
+    findUser: precompile(
+      (db, p: { id: string }) => db.selectFrom('users').select(USER_COLUMNS).where('id', '=', p.id),
+      () => '',
+      true,
+    ),
     /** The user with the dates of its first event and of its last password change (sub-selects on the event log). */
     readUser: precompile((db, p: { id: string }) =>
       db
