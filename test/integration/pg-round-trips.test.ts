@@ -18,7 +18,11 @@ beforeEach(async () => {
   const query = pg.Client.prototype.query;
   vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string; name?: string };
-    sent.push(typeof first === 'string' ? first : `${first?.name ? `[${first.name}] ` : ''}${first?.text}`);
+    // Only the pool's connections (pg-pool gives each a `release`) carry a request's statements; the
+    // live-events connection (src/db/notifications.ts) relays commits to other instances afterwards,
+    // off the request's path (its pg_notify is queued after the answer is decided).
+    if (typeof (this as { release?: unknown }).release === 'function')
+      sent.push(typeof first === 'string' ? first : `${first?.name ? `[${first.name}] ` : ''}${first?.text}`);
     // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
     return (query as (...a: any[]) => any).apply(this, args);
   });
