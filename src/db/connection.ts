@@ -69,7 +69,7 @@ class BoundedClient extends pg.Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's query has many overloads; this passes them through
   override query(...args: any[]): any {
-    // A registered statement (src/db/prepared-names.ts) goes as a named prepared statement.
+    // A statement marked with its name (src/db/prepared-names.ts) goes as a named prepared statement.
     const name = args.length === 2 && typeof args[0] === 'string' ? preparedNameOf(args[0]) : undefined;
     if (name !== undefined) args = [{ name, text: args[0], values: args[1] }];
     // biome-ignore lint/suspicious/noExplicitAny: see above

@@ -7,7 +7,7 @@
 // types and SQL generation; only the per-call rebuild is skipped. A statement whose SQL depends on
 // its input (which columns an UPDATE sets) names that input's shape: one compilation per shape.
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
-import { prepareByName } from './prepared-names.js';
+import { preparedText } from './prepared-names.js';
 import type { Database } from './types.js';
 
 /** Stands in for a value at compile time; replaced by the call's value of that name. */
@@ -41,8 +41,8 @@ export function precompile<P extends Record<string, unknown>, R>(
       // The slots have exactly the call's keys, so `values(slots)` and `set(slots)` see them all.
       const slots = Object.fromEntries(Object.keys(params).map((name) => [name, new Slot(name)])) as P;
       compiled = build(executor, slots).compile() as Compiled;
+      if (named) compiled = { ...compiled, sql: preparedText(compiled.sql) };
       byShape.set(key, compiled);
-      if (named) prepareByName(compiled.sql);
     }
     const parameters = compiled.parameters.map((value) => {
       if (!(value instanceof Slot)) return value;

@@ -5,18 +5,26 @@
 // more than the three round trips it saved (measured on this machine with synchronous_commit=off,
 // one connection: unnamed ~550 µs, BEGIN/UPDATE/INSERT/COMMIT ~400 µs, named ~150 µs per write).
 //
-// Only texts registered here are named, so the set stays small and bounded; register only
-// statements whose result columns are spelled out (a prepared `select *` would fail with "cached
-// plan must not change result type" after another instance's migration added a column).
-const names = new Map<string, string>();
-const LIMIT = 300;
+// The name travels in the statement's text, as a leading comment (`/* prepared gw_<hash> */ …`),
+// so there is no registry: the connection (./connection.ts) reads it off the text, and the same
+// text always has the same name. Mark only statements built once (per shape) and whose result
+// columns are spelled out (a prepared `select *` would fail with "cached plan must not change
+// result type" after another instance's migration added a column).
+import { createHash } from 'node:crypto';
 
-/** Marks `text` to be sent as a named, per-connection prepared statement from now on. */
-export function prepareByName(text: string): void {
-  if (!names.has(text) && names.size < LIMIT) names.set(text, `gw_${names.size}`);
+const MARK = '/* prepared ';
+const END = ' */ ';
+
+/** `text` marked to go as a named, per-connection prepared statement (call once per statement: it hashes). */
+export function preparedText(text: string): string {
+  if (text.startsWith(MARK)) return text;
+  const name = `gw_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+  return `${MARK}${name}${END}${text}`;
 }
 
-/** The prepared statement name of `text`, if it was registered. */
+/** The prepared statement name a text carries (see `preparedText`), if any. */
 export function preparedNameOf(text: string): string | undefined {
-  return names.get(text);
+  if (!text.startsWith(MARK)) return undefined;
+  const end = text.indexOf(END, MARK.length);
+  return end > 0 ? text.slice(MARK.length, end) : undefined;
 }

@@ -40,7 +40,7 @@ async function statementsOf(request: () => Promise<unknown>): Promise<string[]> 
     text
       .replace(/\s+/g, ' ')
       .trim()
-      .replace(/^\[gw_\d+\] /, '[named] ')
+      .replace(/^\[gw_[0-9a-f]+\] \/\* prepared gw_[0-9a-f]+ \*\/ /, '[named] ')
       .split(' ')
       .slice(0, 4)
       .join(' ')

@@ -21,7 +21,7 @@
 // The SQL depends only on which columns are set and which parts are present (its shape); it is
 // built once per shape and only the parameter list is bound per call (like src/db/precompiled.ts).
 import { CompiledQuery } from 'kysely';
-import { prepareByName } from '../../db/prepared-names.js';
+import { preparedText } from '../../db/prepared-names.js';
 import type { ChangeSet } from './store.js';
 
 const byShape = new Map<string, string>();
@@ -124,12 +124,9 @@ export function oneStatementWrite(change: ChangeSet, now: string, newId: () => s
           ' as v("id", "kind", "channel", "recipient", "language", "payload"))',
       );
     }
-    text = `with ${parts.join(', ')} select "id" from u`;
-    if (byShape.size < 200) {
-      byShape.set(shape, text);
-      // Planned once per connection (src/db/prepared-names.ts): the result is only "id".
-      prepareByName(text);
-    }
+    // Planned once per connection (src/db/prepared-names.ts): the result is only "id".
+    text = preparedText(`with ${parts.join(', ')} select "id" from u`);
+    if (byShape.size < 200) byShape.set(shape, text);
   }
   return CompiledQuery.raw(text, parameters) as CompiledQuery<{ id: string }>;
 }
