@@ -1,14 +1,13 @@
 // GraphiQL in a real browser: Debian's Chromium driven by playwright-core. Skips (visibly) where
 // /usr/bin/chromium is missing; .ci/run installs it. Saves a screenshot to test-artifacts/.
 import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium, runInGraphiQL } from '../support/graphiql-page.js';
 import { createHarness, type Harness, type World } from '../support/harness.js';
 import { type Served, serve } from '../support/serve.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`SKIPPED: GraphiQL browser test — no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const available = chromiumAvailable('GraphiQL browser test');
 
 describe.skipIf(!available)('GraphiQL in Chromium', () => {
   let h: Harness;
@@ -22,19 +21,7 @@ describe.skipIf(!available)('GraphiQL in Chromium', () => {
     w = await h.seed();
     served = await serve(h);
     base = served.base;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -44,28 +31,12 @@ describe.skipIf(!available)('GraphiQL in Chromium', () => {
   });
 
   it('runs updateHumanUser with an Authorization header and shows the new details', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
-    await page.goto(`${base}/graphql`);
-    const queryEditor = page.locator('.graphiql-query-editor .graphiql-editor').first();
-    await queryEditor.waitFor({ timeout: 30_000 });
-
-    await queryEditor.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(
+    const { page, shown } = await runInGraphiQL(
+      browser,
+      base,
       `mutation { updateHumanUser(input: {userId: "${w.alice.id}", profile: {givenName: "Browser", familyName: "Tested"}}) { details { sequence changeDate resourceOwner } } }`,
+      w.orgOwner.token,
     );
-
-    await page.getByText('Headers', { exact: true }).click();
-    const headersEditor = page.locator('.graphiql-editor-tool .graphiql-editor').last();
-    await headersEditor.click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(JSON.stringify({ Authorization: `Bearer ${w.orgOwner.token}` }));
-
-    await page.locator('.graphiql-execute-button').click();
-    const response = page.locator('.graphiql-response');
-    const shown = async () => ((await response.textContent()) ?? '').replace(/\s+/g, ' ');
     await expect.poll(shown, { timeout: 20_000 }).toContain('"sequence": "2"');
     const text = await shown();
     expect(text).toContain(`"resourceOwner": "${w.orgs.acme}"`);
