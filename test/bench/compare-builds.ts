@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import {
   bodies,
   COST,
+  cliOption,
   loadSplit,
   log,
   median,
@@ -30,11 +31,7 @@ import {
   stopServer,
 } from './lib.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const option = cliOption;
 const BASE = option('base');
 if (!BASE) throw new Error('--base <dir with an older build in dist/main.js> is required');
 const POSTGRES = (option('db') ?? 'postgres') === 'postgres';

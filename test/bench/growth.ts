@@ -26,6 +26,7 @@ import pg from 'pg';
 import {
   type BenchDatabase,
   bodies,
+  cliOption,
   load,
   log,
   median,
@@ -40,11 +41,7 @@ import {
 
 const GATEWAY = 'dist/main.js';
 const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-};
+const option = cliOption;
 const QUICK = argv.includes('--quick');
 /** --keep: leave both databases in place (for inspection; delete them yourself). */
 const KEEP = argv.includes('--keep');
