@@ -53,11 +53,12 @@ export function parseManifest(json: unknown): TrustedDocuments {
     } catch (error) {
       throw new Error(`document ${JSON.stringify(key)} does not parse: ${(error as Error).message}`);
     }
-    if (SHA256_HEX.test(key) && key.toLowerCase() !== sha256Hex(text)) {
-      throw new Error(`key ${JSON.stringify(key)} is not the sha256 of its document (${sha256Hex(text)})`);
+    const hash = sha256Hex(text);
+    if (SHA256_HEX.test(key) && key.toLowerCase() !== hash) {
+      throw new Error(`key ${JSON.stringify(key)} is not the sha256 of its document (${hash})`);
     }
     byKey.set(key, text);
-    if (!keyByTextHash.has(sha256Hex(text))) keyByTextHash.set(sha256Hex(text), key);
+    if (!keyByTextHash.has(hash)) keyByTextHash.set(hash, key);
   }
   return { byKey, keyByTextHash };
 }

@@ -45,14 +45,19 @@ export function encodeEventCursor(sequence: number): string {
   return Buffer.from(`${CURSOR_PREFIX}${sequence}`).toString('base64url');
 }
 
+/** A sequence written in decimal (0 or more, no sign, no leading zero, a safe integer), else undefined. */
+function sequenceOf(digits: string): number | undefined {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(digits)) return undefined;
+  const sequence = Number(digits);
+  return Number.isSafeInteger(sequence) ? sequence : undefined;
+}
+
 /** The sequence a cursor stands for; GATEWAY-CURSOR400 for anything this API did not give out. */
 export function decodeEventCursor(cursor: string): number {
   if (cursor.length > 64 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw Errors.eventCursorInvalid();
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const digits = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(digits)) throw Errors.eventCursorInvalid();
-  const sequence = Number(digits);
-  if (!Number.isSafeInteger(sequence)) throw Errors.eventCursorInvalid();
+  const sequence = text.startsWith(CURSOR_PREFIX) ? sequenceOf(text.slice(CURSOR_PREFIX.length)) : undefined;
+  if (sequence === undefined) throw Errors.eventCursorInvalid();
   return sequence;
 }
 
@@ -103,9 +108,8 @@ const FOLLOW_BATCH = 100;
 /** The sequence a client asks to continue after; GATEWAY-SEQ400 for anything else. */
 export function parseAfterSequence(value: string | undefined): number {
   if (value === undefined) return 0;
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value)) throw Errors.eventSequenceInvalid();
-  const sequence = Number(value);
-  if (!Number.isSafeInteger(sequence)) throw Errors.eventSequenceInvalid();
+  const sequence = sequenceOf(value);
+  if (sequence === undefined) throw Errors.eventSequenceInvalid();
   return sequence;
 }
 
