@@ -49,7 +49,8 @@ export function routeOf(pathname: string): string {
 export function createMetrics(
   backlog: BacklogReader,
   options: {
-    processMetrics: boolean /** Live user-event streams open now (local mode). */;
+    processMetrics: boolean;
+    /** Live user-event streams open now (local mode): the gauge gateway_live_subscriptions. */
     liveStreams?: () => number;
   },
 ) {
